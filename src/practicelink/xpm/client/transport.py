@@ -1,0 +1,196 @@
+"""HTTP to XPM: URLs, headers, timeouts, status mapping, quota headers, retries of reads."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+from xml.etree.ElementTree import Element
+
+import httpx
+
+from . import codec
+from .errors import (
+    XpmBusinessError,
+    XpmConnectionError,
+    XpmError,
+    XpmForbiddenTenant,
+    XpmNotFound,
+    XpmProtocolError,
+    XpmRateLimited,
+    XpmServerError,
+    XpmTimeout,
+    XpmTokenExpired,
+    XpmUnauthorized,
+)
+from .limiter import RateLimiter
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_COOL_DOWN = 1.0
+"""Seconds to wait after a 429 without `Retry-After` (concurrent and app-minute limits)."""
+_RETRIED = (XpmServerError, XpmTimeout, XpmConnectionError)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """XPM's remaining-calls headers from the last answer; None when a header was absent."""
+
+    minute_remaining: int | None
+    day_remaining: int | None
+    app_minute_remaining: int | None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of reads (GET) after transient failures; writes are never retried."""
+
+    attempts: int = 3
+    backoff: float = 0.5
+    """Seconds before the first retry; doubled each time."""
+    sleep: Callable[[float], None] = time.sleep
+
+
+def _header_int(headers: httpx.Headers, name: str) -> int | None:
+    try:
+        return int(headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _header_float(headers: httpx.Headers, name: str) -> float | None:
+    try:
+        return float(headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    """`Detail` of the gateway's JSON problem-details body, or "" when there is none."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return ""
+    return str(body.get("Detail") or body.get("Title") or "") if isinstance(body, dict) else ""
+
+
+def _error_for(response: httpx.Response) -> XpmError:
+    status = response.status_code
+    if status == 401:
+        detail = _problem_detail(response)
+        return XpmTokenExpired() if detail.startswith("TokenExpired") else XpmUnauthorized(detail)
+    if status == 403:
+        return XpmForbiddenTenant()
+    if status == 429:
+        retry_after = _header_float(response.headers, "Retry-After")
+        return XpmRateLimited(
+            response.headers.get("X-Rate-Limit-Problem", "").strip().lower(),
+            DEFAULT_COOL_DOWN if retry_after is None else retry_after,
+        )
+    if status >= 500:
+        return XpmServerError(status)
+    try:
+        codec.parse_response(response.content)
+    except XpmBusinessError as exc:
+        description = exc.description
+    except XpmProtocolError:
+        description = _problem_detail(response) or f"HTTP {status}"
+    else:
+        description = f"HTTP {status}"
+    return XpmNotFound(description) if status == 404 else XpmBusinessError(description)
+
+
+class Transport:
+    """One tenant's HTTP channel to `{api_url}/{resource}.api/{method}[/...]`."""
+
+    def __init__(
+        self,
+        api_url: str,
+        tenant_id: str,
+        token_provider: Callable[[], str],
+        *,
+        limiter: RateLimiter,
+        http: httpx.Client | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
+        self._api_url = api_url.rstrip("/")
+        self._tenant_id = tenant_id
+        self._token_provider = token_provider
+        self._limiter = limiter
+        self._owns_http = http is None
+        self._http = http or httpx.Client()
+        self._timeout = timeout
+        self._retry = retry
+        self.quota: Quota | None = None
+        """Remaining-calls headers of the last answer."""
+
+    def url(self, resource: str, method: str, *path: str) -> str:
+        segments = "".join(f"/{quote(segment, safe='')}" for segment in path)
+        return f"{self._api_url}/{resource}.api/{method}{segments}"
+
+    def get(
+        self, resource: str, method: str, *path: str, params: Mapping[str, str] | None = None
+    ) -> Element:
+        """A read, retried with exponential backoff after transient failures."""
+        attempt = 1
+        while True:
+            try:
+                return self._call("GET", self.url(resource, method, *path), params=params)
+            except _RETRIED:
+                if attempt >= self._retry.attempts:
+                    raise
+            self._retry.sleep(self._retry.backoff * 2 ** (attempt - 1))
+            attempt += 1
+
+    def send(self, verb: str, resource: str, method: str, body: bytes) -> Element:
+        """A write (POST/PUT), sent once: a retry could create the record twice."""
+        return self._call(verb, self.url(resource, method), content=body)
+
+    def _call(
+        self,
+        verb: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> Element:
+        self._limiter.acquire(self._tenant_id)
+        headers = {
+            "Authorization": f"Bearer {self._token_provider()}",
+            "Xero-Tenant-Id": self._tenant_id,
+        }
+        if content is not None:
+            headers["Content-Type"] = "application/xml"
+        try:
+            response = self._http.request(
+                verb, url, params=params, content=content, headers=headers, timeout=self._timeout
+            )
+        except httpx.TimeoutException as exc:
+            raise XpmTimeout() from exc
+        except httpx.TransportError as exc:
+            raise XpmConnectionError(type(exc).__name__) from exc
+        error = None if response.is_success else _error_for(response)
+        self._observe(response, error)
+        if error is not None:
+            raise error
+        return codec.parse_response(response.content)
+
+    def _observe(self, response: httpx.Response, error: XpmError | None) -> None:
+        headers = response.headers
+        self.quota = Quota(
+            minute_remaining=_header_int(headers, "X-MinLimit-Remaining"),
+            day_remaining=_header_int(headers, "X-DayLimit-Remaining"),
+            app_minute_remaining=_header_int(headers, "X-AppMinLimit-Remaining"),
+        )
+        self._limiter.observe(
+            self._tenant_id,
+            minute_remaining=self.quota.minute_remaining,
+            day_remaining=self.quota.day_remaining,
+            retry_after=error.retry_after if isinstance(error, XpmRateLimited) else None,
+        )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
