@@ -1,0 +1,40 @@
+"""Shared REST API plumbing: practice-scoped views and domain errors as clear 400/404s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from practicelink.team.models import Member, Practice
+from practicelink.team.permissions import request_member
+
+
+class PracticeScoped:
+    """DRF view mixin: `self.practice` / `self.member` of the caller (checked by permissions)."""
+
+    request: Any
+
+    @property
+    def member(self) -> Member:
+        member = request_member(self.request)
+        if member is None:
+            raise exceptions.NotAuthenticated()
+        return member
+
+    @property
+    def practice(self) -> Practice:
+        return self.member.practice
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, ObjectDoesNotExist):
+        exc = Http404(str(exc))
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,20 @@
+"""Reads for clients, scoped to one practice."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from practicelink.clients.models import Client
+from practicelink.team.models import Practice
+
+
+def client_list(*, practice: Practice, include_archived: bool = True) -> QuerySet[Client]:
+    clients = Client.objects.filter(practice=practice).select_related("partner", "manager")
+    return clients if include_archived else clients.filter(archived=False)
+
+
+def client_get(*, practice: Practice, pk: int) -> Client:
+    return get_object_or_404(
+        Client.objects.select_related("partner", "manager"), practice=practice, pk=pk
+    )

@@ -1,0 +1,62 @@
+"""Clients: list, create, edit, with partner and manager pickers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from practicelink.clients import selectors, services
+from practicelink.clients.forms import ClientForm
+from practicelink.forms import run_service
+from practicelink.team.access import member_required
+
+
+@member_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    clients = selectors.client_list(practice=request.practice)
+    query = request.GET.get("q", "").strip()
+    if query:
+        clients = clients.filter(name__icontains=query)
+    page = Paginator(clients, 50).get_page(request.GET.get("page"))
+    return render(request, "clients/client_list.html", {"page": page, "query": query})
+
+
+@member_required
+def client_create(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "archived"}
+        client = run_service(
+            form, lambda: services.client_create(practice=request.practice, **data)
+        )
+        if client is not None:
+            messages.success(request, f"{client.name} was created.")
+            return redirect("clients:list")
+    return render(request, "clients/client_form.html", {"form": form, "title": "New client"})
+
+
+@member_required
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(practice=request.practice, pk=pk)
+    initial = {
+        "name": client.name,
+        "email": client.email,
+        "partner": client.partner,
+        "manager": client.manager,
+        "archived": client.archived,
+    }
+    form = ClientForm(request.POST or None, initial=initial, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.client_update(
+                practice=request.practice, client=client, **form.cleaned_data
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"{saved.name} was saved.")
+            return redirect("clients:list")
+    context = {"form": form, "title": f"Edit {client.name}", "client": client}
+    return render(request, "clients/client_form.html", context)

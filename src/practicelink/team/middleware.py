@@ -1,0 +1,32 @@
+"""Every request runs in exactly one practice: the one chosen in the session, or the first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from practicelink.team.selectors import memberships_for_user
+
+SESSION_KEY = "practice_id"
+
+
+class CurrentPracticeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.member = None  # type: ignore[attr-defined]
+        request.practice = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
+        if request.user.is_authenticated:
+            memberships = list(memberships_for_user(request.user))
+            chosen = request.session.get(SESSION_KEY)
+            member = next((m for m in memberships if m.practice_id == chosen), None)
+            if member is None and memberships:
+                member = memberships[0]
+            if member is not None:
+                request.member = member  # type: ignore[attr-defined]
+                request.practice = member.practice  # type: ignore[attr-defined]
+            request.memberships = memberships  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,28 @@
+"""Reads for members and practices, always scoped to one practice."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.shortcuts import get_object_or_404
+
+from practicelink.team.models import Access, Member, MemberQuerySet, Practice
+
+
+def member_list(*, practice: Practice, include_deleted: bool = False) -> MemberQuerySet:
+    members = Member.objects.filter(practice=practice)
+    return members if include_deleted else members.current()
+
+
+def member_get(*, practice: Practice, pk: int) -> Member:
+    """The member of this practice, or 404 (another practice's member does not exist here)."""
+    return get_object_or_404(Member, practice=practice, pk=pk)
+
+
+def memberships_for_user(user: AbstractBaseUser) -> MemberQuerySet:
+    """The practices a login may work in: active, not deleted memberships."""
+    return (
+        Member.objects.current()
+        .filter(user=user, access=Access.ACTIVE)
+        .select_related("practice")
+        .order_by("practice__name", "practice_id")
+    )

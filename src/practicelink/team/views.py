@@ -1,0 +1,129 @@
+"""Settings > Team: list, add, edit, delete, restore, invitations; switching practice."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from practicelink.forms import run_service
+from practicelink.team import selectors, services
+from practicelink.team.access import admin_required, member_required
+from practicelink.team.forms import InvitationAcceptForm, MemberAddForm, MemberForm
+from practicelink.team.middleware import SESSION_KEY
+
+
+@admin_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    members = selectors.member_list(practice=request.practice, include_deleted=True)
+    return render(request, "team/member_list.html", {"members": members})
+
+
+@admin_required
+def member_add(request: HttpRequest) -> HttpResponse:
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = run_service(
+            form,
+            lambda: services.member_create(
+                practice=request.practice,
+                invited_by=request.member,
+                **form.cleaned_data,
+            ),
+        )
+        if member is not None:
+            sent = " and invited" if form.cleaned_data["send_invitation"] else ""
+            messages.success(request, f"{member.name} was added{sent}.")
+            return redirect("team:list")
+    return render(request, "team/member_form.html", {"form": form, "title": "Add user"})
+
+
+@admin_required
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(practice=request.practice, pk=pk)
+    initial = {"name": member.name, "email": member.email, "role": member.role}
+    form = MemberForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.member_update(
+                practice=request.practice, member=member, by=request.member, **form.cleaned_data
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"{saved.name} was saved.")
+            return redirect("team:list")
+    context = {"form": form, "title": f"Edit {member.name}", "member": member}
+    return render(request, "team/member_form.html", context)
+
+
+def _member_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+    member = selectors.member_get(practice=request.practice, pk=pk)
+    try:
+        action(practice=request.practice, member=member, by=request.member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done.format(name=member.name))
+    return redirect("team:list")
+
+
+@require_POST
+@admin_required
+def member_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_action(request, pk, services.member_delete, "{name} was deleted.")
+
+
+@require_POST
+@admin_required
+def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_action(request, pk, services.member_restore, "{name} was restored.")
+
+
+@require_POST
+@admin_required
+def member_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    def invite(*, practice, member, by):
+        return services.invitation_send(practice=practice, member=member, invited_by=by)
+
+    return _member_action(request, pk, invite, "An invitation was sent to {name}.")
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_lookup(token)
+    except ValidationError as error:
+        return render(
+            request, "team/invitation_invalid.html", {"error": error.messages[0]}, status=410
+        )
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user if request.user.is_authenticated else None
+        member = run_service(
+            form,
+            lambda: services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"], signed_in_user=user
+            ),
+        )
+        if member is not None:
+            login(request, member.user, backend="practicelink.team.backends.EmailBackend")
+            request.session[SESSION_KEY] = member.practice_id
+            messages.success(request, f"Welcome to {member.practice.name}.")
+            return redirect("proposals:list")
+    return render(request, "team/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@require_POST
+@member_required
+def practice_switch(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("practice", "")
+    chosen = next((m for m in request.memberships if str(m.practice_id) == wanted), None)
+    if chosen is None:
+        messages.error(request, "You are not a member of that practice.")
+    else:
+        request.session[SESSION_KEY] = chosen.practice_id
+        messages.success(request, f"You are now working in {chosen.practice.name}.")
+    return redirect("proposals:list")

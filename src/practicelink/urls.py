@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from practicelink.clients.api import ClientViewSet
+from practicelink.proposals.api import ProposalViewSet
+from practicelink.team import views as team_views
+from practicelink.team.api import MemberViewSet
+
+router = DefaultRouter()
+router.register("members", MemberViewSet, basename="member")
+router.register("clients", ClientViewSet, basename="client")
+router.register("proposals", ProposalViewSet, basename="proposal")
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="proposals:list"), name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("invite/<str:token>/", team_views.invitation_accept, name="invitation-accept"),
+    path("practice/switch/", team_views.practice_switch, name="practice-switch"),
+    path("proposals/", include("practicelink.proposals.urls")),
+    path("clients/", include("practicelink.clients.urls")),
+    path("settings/team/", include("practicelink.team.urls")),
+    path("settings/apps/", include("practicelink.xpm.urls")),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
