@@ -52,6 +52,9 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
 
+DEFAULT_RETRY = RetryPolicy()
+
+
 def _header_int(headers: httpx.Headers, name: str) -> int | None:
     try:
         return int(headers[name])
@@ -113,7 +116,7 @@ class Transport:
         limiter: RateLimiter,
         http: httpx.Client | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._tenant_id = tenant_id

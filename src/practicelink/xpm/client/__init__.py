@@ -1,0 +1,88 @@
+"""Client for the Xero Practice Manager API v3.1 (Django-free).
+
+Works unchanged against the real XPM and the bundled emulator: only `api_url`, the
+tenant id and the token provider differ.
+"""
+
+from .api import XpmClient
+from .errors import (
+    RateLimitDenied,
+    XpmBusinessError,
+    XpmConnectionError,
+    XpmError,
+    XpmForbiddenTenant,
+    XpmNotFound,
+    XpmProtocolError,
+    XpmRateLimited,
+    XpmServerError,
+    XpmTimeout,
+    XpmTokenExpired,
+    XpmUnauthorized,
+)
+from .limiter import InProcessRateLimiter, NoLimit, RateLimiter
+from .records import (
+    Category,
+    Client,
+    ClientPage,
+    ClientRef,
+    ClientUpdate,
+    Job,
+    JobAssignment,
+    JobState,
+    JobTask,
+    NewClient,
+    NewJob,
+    NewJobTask,
+    NewStaff,
+    Ref,
+    Staff,
+    StaffRef,
+    StaffUpdate,
+    TaskStaff,
+    TaskType,
+    Template,
+    normalise_email,
+)
+from .transport import Quota, RetryPolicy
+
+__all__ = [
+    "Category",
+    "Client",
+    "ClientPage",
+    "ClientRef",
+    "ClientUpdate",
+    "InProcessRateLimiter",
+    "Job",
+    "JobAssignment",
+    "JobState",
+    "JobTask",
+    "NewClient",
+    "NewJob",
+    "NewJobTask",
+    "NewStaff",
+    "NoLimit",
+    "Quota",
+    "RateLimitDenied",
+    "RateLimiter",
+    "Ref",
+    "RetryPolicy",
+    "Staff",
+    "StaffRef",
+    "StaffUpdate",
+    "TaskStaff",
+    "TaskType",
+    "Template",
+    "XpmBusinessError",
+    "XpmClient",
+    "XpmConnectionError",
+    "XpmError",
+    "XpmForbiddenTenant",
+    "XpmNotFound",
+    "XpmProtocolError",
+    "XpmRateLimited",
+    "XpmServerError",
+    "XpmTimeout",
+    "XpmTokenExpired",
+    "XpmUnauthorized",
+    "normalise_email",
+]
