@@ -22,6 +22,10 @@ class Emulator:
     clock: Clock
     limiter: RateLimiter = field(default_factory=RateLimiter)
     faults: FaultInjector = field(default_factory=FaultInjector)
+    initial_config: EmulatorConfig = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.initial_config = self.config
 
     def ensure_default_client(self) -> None:
         """Make sure the configured demo OAuth client is registered."""
@@ -31,8 +35,9 @@ class Emulator:
         )
 
     def reset(self) -> None:
-        """Back to a fresh emulator with the configured seed: data, tokens, calls, limits,
-        faults and clock."""
+        """Back to how the emulator started: its config, the configured seed, and no
+        tokens, calls, rate-limit usage or faults; real time again."""
+        self.config = self.initial_config
         self.store.clear()
         self.clock.reset()
         self.limiter.reset()

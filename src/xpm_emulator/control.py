@@ -2,7 +2,7 @@
 
 | verb | path | body / answer |
 | --- | --- | --- |
-| POST | /_emulator/reset | the configured seed again; tokens, calls, limits, faults, clock reset |
+| POST | /_emulator/reset | back to the start: config, seed; no tokens, calls, faults; real time |
 | POST | /_emulator/seed | `{"seed": "demo"}` or `{"tenants": [...]}`: add tenants |
 | GET | /_emulator/state | the whole store (tenants, grants, tokens, calls) |
 | GET, DELETE | /_emulator/calls | the XPM API call log (`?tenant=` filters); DELETE clears it |
