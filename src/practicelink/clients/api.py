@@ -14,6 +14,8 @@ from practicelink.team.permissions import request_member
 class PracticeMemberField(serializers.PrimaryKeyRelatedField):
     """A member id of the caller's practice; any other id is 'does not exist'."""
 
+    default_error_messages = {"does_not_exist": "There is no member {pk_value} in this practice."}
+
     def get_queryset(self):
         member = request_member(self.context["request"])
         return Member.objects.filter(practice=member.practice) if member else Member.objects.none()
