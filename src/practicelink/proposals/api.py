@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from practicelink.api import PracticeScoped
 from practicelink.clients.models import Client
-from practicelink.proposals import selectors, services
+from practicelink.proposals import exports, selectors, services
+from practicelink.proposals.filters import ProposalFilterSet
 from practicelink.proposals.models import Proposal, Service, Status
 from practicelink.team.permissions import request_member
 
@@ -73,6 +78,13 @@ def _lines(data: list[dict]) -> list[services.ServiceLine]:
     return [services.ServiceLine(**line) for line in data]
 
 
+class ProposalPagination(PageNumberPagination):
+    """Same page-size parameter as the screen (`per_page`)."""
+
+    page_size_query_param = "per_page"
+    max_page_size = 200
+
+
 class ProposalViewSet(
     PracticeScoped,
     mixins.ListModelMixin,
@@ -82,9 +94,12 @@ class ProposalViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ProposalSerializer
+    filterset_class = ProposalFilterSet
+    pagination_class = ProposalPagination
 
     def get_queryset(self):
-        return selectors.proposal_list(practice=self.practice).prefetch_related("services")
+        proposals = selectors.proposal_list(practice=self.practice)
+        return proposals if self.action == "export" else proposals.prefetch_related("services")
 
     def perform_create(self, serializer: ProposalSerializer) -> None:
         data = serializer.validated_data
@@ -120,3 +135,16 @@ class ProposalViewSet(
             practice=self.practice, proposal=self.get_object(), status=body.validated_data["status"]
         )
         return Response(ProposalSerializer(proposal, context={"request": request}).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("bom", bool, description="Start with a UTF-8 BOM (Excel)")],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> StreamingHttpResponse:
+        """The filtered, sorted list (all of it, unpaginated) as CSV; same filters as the list."""
+        return exports.csv_response(
+            self.filter_queryset(self.get_queryset()),
+            practice=self.practice,
+            bom=request.query_params.get("bom") in ("1", "true"),
+        )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from practicelink.proposals.models import Proposal
+from practicelink.proposals.models import Proposal, Status
 from practicelink.team.models import Practice
 
 
@@ -17,3 +17,10 @@ def proposal_list(*, practice: Practice) -> QuerySet[Proposal]:
 
 def proposal_get(*, practice: Practice, pk: int) -> Proposal:
     return get_object_or_404(proposal_list(practice=practice).prefetch_related("services"), pk=pk)
+
+
+def proposal_status_counts(proposals: QuerySet[Proposal]) -> dict[str, int]:
+    """How many of these proposals are in each status (every status, zeros too), in one query."""
+    return proposals.order_by().aggregate(
+        **{status.value: Count("pk", filter=Q(status=status)) for status in Status}
+    )

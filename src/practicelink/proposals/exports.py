@@ -1,0 +1,173 @@
+"""CSV export of a proposals list: streamed from chunked reads, safe to open in a spreadsheet.
+
+Integrations add columns without this app importing them: they register a `ColumnProvider`
+in `extra_columns` (e.g. from their AppConfig.ready). A provider gets each chunk of
+proposals at once, so it can fetch its values in one query per chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import TypeVar
+from urllib.parse import quote
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from practicelink.proposals.models import Proposal
+from practicelink.team.models import Practice
+
+T = TypeVar("T")
+
+CHUNK_SIZE = 2000
+BASE_HEADERS = (
+    "Number",
+    "Title",
+    "Client",
+    "Status",
+    "Partner",
+    "Partner email",
+    "Manager",
+    "Manager email",
+    "Total",
+    "Created",
+    "Sent",
+    "Accepted",
+)
+#: always present, empty until an integration (the XPM deployment) provides them
+RESERVED_HEADERS = ("Deployment status", "XPM job numbers")
+
+#: a cell a spreadsheet would run as a formula: starts with tab or CR, or with = + - @ (also
+#: their full-width forms) after any whitespace or invisible characters, which spreadsheets trim
+FORMULA_START = re.compile(
+    r"^(?:[\t\r]|[\s\u200b-\u200d\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
+)
+
+#: proposal pk → header → value
+ColumnValues = Mapping[int, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class ColumnProvider:
+    headers: tuple[str, ...]
+    fetch: Callable[[Sequence[Proposal]], ColumnValues]
+
+
+class ColumnRegistry:
+    """Extra export columns: the reserved ones first, then any others providers declare."""
+
+    def __init__(self, reserved: tuple[str, ...]) -> None:
+        self.reserved = reserved
+        self._providers: list[ColumnProvider] = []
+
+    def register(self, provider: ColumnProvider) -> None:
+        if provider not in self._providers:
+            self._providers.append(provider)
+
+    def unregister(self, provider: ColumnProvider) -> None:
+        self._providers.remove(provider)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        declared = [h for p in self._providers for h in p.headers if h not in self.reserved]
+        return self.reserved + tuple(dict.fromkeys(declared))
+
+    def values(self, proposals: Sequence[Proposal]) -> dict[int, dict[str, str]]:
+        merged: dict[int, dict[str, str]] = {}
+        for provider in self._providers:
+            for pk, cells in provider.fetch(proposals).items():
+                merged.setdefault(pk, {}).update(cells)
+        return merged
+
+
+extra_columns = ColumnRegistry(RESERVED_HEADERS)
+
+
+def safe_cell(value: str) -> str:
+    """Defuse formula injection (OWASP "CSV injection"): such a cell is prefixed with `'`."""
+    return f"'{value}" if FORMULA_START.match(value) else value
+
+
+def _when(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _row(proposal: Proposal, extra_headers: Sequence[str], extra: Mapping[str, str]) -> list[str]:
+    client = proposal.client
+    partner, manager = client.partner, client.manager
+    text = [
+        proposal.reference,
+        proposal.title,
+        client.name,
+        proposal.get_status_display(),
+        partner.name if partner else "",
+        partner.email if partner else "",
+        manager.name if manager else "",
+        manager.email if manager else "",
+    ]
+    dates = [_when(proposal.created_at), _when(proposal.sent_at), _when(proposal.accepted_at)]
+    extras = [extra.get(header, "") for header in extra_headers]
+    return [*map(safe_cell, text), str(proposal.total), *dates, *map(safe_cell, extras)]
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def csv_chunks(
+    proposals: QuerySet[Proposal], *, bom: bool = False, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
+    """The header row, then one encoded piece per chunk of rows read from the database.
+
+    `iterator(chunk_size=...)` keeps at most one chunk of model instances in memory (a
+    server-side cursor on PostgreSQL), so memory does not grow with the number of rows.
+    """
+    extra_headers = extra_columns.headers
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def take() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode()
+
+    writer.writerow([safe_cell(h) for h in (*BASE_HEADERS, *extra_headers)])
+    yield (b"\xef\xbb\xbf" if bom else b"") + take()
+    for batch in _batches(proposals.iterator(chunk_size=chunk_size), chunk_size):
+        values = extra_columns.values(batch)
+        for proposal in batch:
+            writer.writerow(_row(proposal, extra_headers, values.get(proposal.pk, {})))
+        yield take()
+
+
+def content_disposition(practice: Practice, day: date) -> str:
+    """`proposals-<practice>-<day>.csv`: ASCII `filename`, plus RFC 5987 `filename*` if needed."""
+    ascii_name = f"proposals-{slugify(practice.name) or 'practice'}-{day.isoformat()}.csv"
+    header = f'attachment; filename="{ascii_name}"'
+    unicode_slug = slugify(practice.name, allow_unicode=True) or "practice"
+    unicode_name = f"proposals-{unicode_slug}-{day.isoformat()}.csv"
+    if unicode_name != ascii_name:
+        header += f"; filename*=UTF-8''{quote(unicode_name)}"
+    return header
+
+
+def csv_response(
+    proposals: QuerySet[Proposal], *, practice: Practice, bom: bool
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_chunks(proposals, bom=bom), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition(practice, timezone.localdate())
+    response["Cache-Control"] = "private, no-store"
+    return response

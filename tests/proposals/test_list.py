@@ -1,0 +1,96 @@
+"""The proposals screen: filters, sorting, counts, pagination, htmx partial, query count."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from practicelink.proposals.models import Proposal
+from tests.factories import ClientFactory
+from tests.proposals.cases import FILTER_CASES, case_id, query
+
+pytestmark = pytest.mark.django_db
+URL = reverse("proposals:list")
+
+
+def listed(response) -> list[int]:
+    assert response.status_code == 200
+    return [proposal.number for proposal in response.context["page"]]
+
+
+@pytest.mark.parametrize(("params", "expected"), FILTER_CASES, ids=map(case_id, FILTER_CASES))
+def test_filters_list_exactly_the_expected_rows(admin_web, dataset, params, expected):
+    response = admin_web.get(URL, {**query(dataset, params), "per_page": 200})
+    assert listed(response) == expected
+
+
+def test_pickers_offer_only_this_practices_members_and_clients(admin_web, dataset):
+    form = admin_web.get(URL).context["filterset"].form
+    partners = {str(label) for _, label in form.fields["partner"].choices}
+    clients = {client.pk for client in form.fields["client"].queryset}
+    assert "Olga Other" not in partners
+    assert {"Pat Partner", "Zoë Žák", "Юлия Иванова", "No partner"} <= partners
+    assert clients == {client.pk for client in dataset.clients.values()}
+
+
+def test_another_practices_member_or_client_is_an_error_not_a_leak(admin_web, dataset):
+    response = admin_web.get(URL, {"partner": dataset.other_member.pk})
+    assert listed(response) == []
+    assert "Select a valid choice" in response.content.decode()
+    response = admin_web.get(URL, {"client": dataset.other_client.pk})
+    assert listed(response) == []
+
+
+def test_counts_per_status_follow_every_filter_but_status(admin_web, dataset):
+    params = {"partner": dataset.pat.pk, "status": "accepted"}
+    response = admin_web.get(URL, params)
+    counts = {status.value: count for status, count, _ in response.context["status_counts"]}
+    assert counts == {"draft": 1, "sent": 1, "accepted": 2, "declined": 0, "lost": 0}
+    assert listed(response) == [7, 3]
+
+
+def test_filters_stay_in_links_sort_page_and_export(admin_web, dataset):
+    params = {"partner": dataset.pat.pk, "sort": "total", "per_page": 25, "page": 1}
+    body = admin_web.get(URL, params).content.decode()
+    assert f'href="/proposals/export.csv?partner={dataset.pat.pk}&amp;sort=total"' in body
+    # the Total heading now sorts descending, keeping the partner and page size
+    assert f'href="?partner={dataset.pat.pk}&amp;per_page=25&amp;sort=-total"' in body
+    assert 'aria-sort="ascending"' in body
+
+
+def test_pagination_with_a_page_size_choice(admin_web, dataset):
+    first = admin_web.get(URL, {"per_page": 25})
+    assert first.context["page"].paginator.per_page == 25
+    assert admin_web.get(URL, {"per_page": 7}).context["page"].paginator.per_page == 50
+    page = admin_web.get(URL, {"per_page": 25, "page": 99}).context["page"]
+    assert page.number == 1  # beyond the end: the last page (there is one)
+
+
+def test_htmx_filter_request_gets_only_the_results(admin_web, dataset):
+    headers = {"HX-Request": "true", "HX-Target": "results"}
+    response = admin_web.get(URL, {"partner": dataset.pat.pk}, headers=headers)
+    body = response.content.decode()
+    assert "<html" not in body and 'id="filters"' not in body
+    assert listed(response) == [7, 3, 2, 1]
+    assert "Export CSV" in body
+
+
+def test_the_page_works_without_javascript(admin_web, dataset):
+    body = admin_web.get(URL).content.decode()
+    assert '<form id="filters" class="card filters" method="get"' in body
+    assert '<button type="submit" class="primary">Apply</button>' in body
+
+
+@pytest.mark.parametrize("per_page", [10, 100])
+def test_queries_per_page_do_not_grow_with_page_size(
+    admin_web, practice, dataset, django_assert_num_queries, per_page
+):
+    client = ClientFactory(practice=practice, partner=dataset.pat, manager=dataset.mia)
+    Proposal.objects.bulk_create(
+        Proposal(practice=practice, client=client, number=1000 + n, title=f"Bulk {n}")
+        for n in range(120)
+    )
+    params = {"partner": dataset.pat.pk, "status": ["draft", "sent"], "per_page": per_page}
+    # session, user, memberships; partner check; counts; page count; rows; 3 pickers
+    with django_assert_num_queries(10):
+        assert len(listed(admin_web.get(URL, params))) == per_page
