@@ -3,20 +3,6 @@ from decimal import Decimal
 from xml.etree.ElementTree import fromstring as trusted_fromstring
 
 import pytest
-from client_samples import (
-    CATEGORIES,
-    CATEGORIES_EMPTY,
-    CLIENT_GET,
-    ERRORS,
-    JOB_ADD_WIRE,
-    JOB_GET,
-    STAFF_ADD_WIRE,
-    STAFF_GET,
-    STAFF_LIST,
-    STATE_OK,
-    TASK_TYPES,
-    TEMPLATES,
-)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,6 +25,20 @@ from practicelink.xpm.client.records import (
     TaskStaff,
     TaskType,
     Template,
+)
+from tests.xpm.client.client_samples import (
+    CATEGORIES,
+    CATEGORIES_EMPTY,
+    CLIENT_GET,
+    ERRORS,
+    JOB_ADD_WIRE,
+    JOB_GET,
+    STAFF_ADD_WIRE,
+    STAFF_GET,
+    STAFF_LIST,
+    STATE_OK,
+    TASK_TYPES,
+    TEMPLATES,
 )
 
 JO = Staff(uuid="f8235e1a-d383-48b7-9139-ba97ab8ca889", name="Jo Bloggs", email="jo@bloggs.net")

@@ -4,19 +4,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from client_samples import (
-    BAD_TENANT,
-    BAD_TOKEN,
-    ERRORS,
-    JOB_GET,
-    RATE_LIMITED_HEADERS,
-    STAFF_ADD_WIRE,
-    STAFF_GET,
-    STAFF_LIST,
-    TOKEN_EXPIRED,
-)
 
-from conftest import TENANT
 from practicelink.xpm.client import (
     InProcessRateLimiter,
     NewStaff,
@@ -32,6 +20,17 @@ from practicelink.xpm.client import (
     XpmTimeout,
     XpmTokenExpired,
     XpmUnauthorized,
+)
+from tests.xpm.client.client_samples import (
+    BAD_TENANT,
+    BAD_TOKEN,
+    ERRORS,
+    JOB_GET,
+    RATE_LIMITED_HEADERS,
+    STAFF_ADD_WIRE,
+    STAFF_GET,
+    STAFF_LIST,
+    TOKEN_EXPIRED,
 )
 
 QUOTA_HEADERS = {
@@ -77,7 +76,7 @@ def test_read_request_shape(mock_client):
         "https://xpm.test/practicemanager/3.1/staff.api/get/f8235e1a-d383-48b7-9139-ba97ab8ca889"
     )
     assert request.headers["authorization"] == "Bearer access-token"
-    assert request.headers["xero-tenant-id"] == TENANT
+    assert request.headers["xero-tenant-id"] == "tenant-1"
     assert "content-type" not in request.headers
 
 
