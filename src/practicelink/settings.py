@@ -188,3 +188,35 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = ["practicelink.team.backends.EmailBackend"]
+
+# Xero Practice Manager. The defaults are Xero's real endpoints; `practicelink run` points
+# them at the bundled emulator.
+XPM_CLIENT_ID = env.str("XPM_CLIENT_ID", default="")
+XPM_CLIENT_SECRET = env.str("XPM_CLIENT_SECRET", default="")
+XPM_API_URL = env.str("XPM_API_URL", default="https://api.xero.com/practicemanager/3.1")
+XPM_AUTHORIZE_URL = env.str(
+    "XPM_AUTHORIZE_URL", default="https://login.xero.com/identity/connect/authorize"
+)
+XPM_IDENTITY_URL = env.str("XPM_IDENTITY_URL", default="https://identity.xero.com")
+XPM_CONNECTIONS_URL = env.str("XPM_CONNECTIONS_URL", default="https://api.xero.com/connections")
+XPM_SCOPES = env.str("XPM_SCOPES", default="openid profile email offline_access practicemanager")
+XPM_TIMEOUT_SECONDS = env.float("XPM_TIMEOUT_SECONDS", default=30.0)
+#: refresh the access token when it has less than this left
+XPM_TOKEN_REFRESH_MARGIN_SECONDS = env.int("XPM_TOKEN_REFRESH_MARGIN_SECONDS", default=120)
+
+
+def _encryption_key() -> str:
+    """Fernet key for OAuth tokens at rest: configured, or generated once into the data folder."""
+    configured = env.str("PRACTICELINK_ENCRYPTION_KEY", default="")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "encryption_key"
+    if not key_file.exists():
+        from cryptography.fernet import Fernet
+
+        key_file.write_text(Fernet.generate_key().decode())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+PRACTICELINK_ENCRYPTION_KEY = _encryption_key()

@@ -1,3 +1,5 @@
+import warnings
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,10 @@ class XpmConfig(AppConfig):
     name = "practicelink.xpm"
     label = "xpm"
     verbose_name = "Xero Practice Manager"
+
+    def ready(self) -> None:
+        # Authlib 1.9 nudges towards the young `httpx2` fork on import of its httpx client; we
+        # stay on httpx, which XpmClient uses too.
+        from authlib.deprecate import AuthlibDeprecationWarning
+
+        warnings.filterwarnings("ignore", "The httpx module", category=AuthlibDeprecationWarning)

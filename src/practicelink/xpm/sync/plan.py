@@ -1,0 +1,111 @@
+"""Pure planning of the staff side of a sync (SPEC §2): both sides in, actions out.
+
+No database, no network: the reconcile reads both sides into these records, asks `plan_staff`
+what to do, and `apply` does it. The same function answers the team page ("will be created
+on…", "suggested match") so the UI and the sync can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class MemberSide:
+    id: int
+    name: str
+    email_normalised: str
+    added_at: datetime
+    deleted: bool
+    linked_staff_uuid: str | None
+    linked_by_hand_before: bool
+    """The member was linked by hand at some point (it then never gets a staff created)."""
+    creation_started: bool
+    """A `staff.api/add` for this member was started and may have reached XPM."""
+
+
+@dataclass(frozen=True)
+class StaffSide:
+    uuid: str
+    name: str
+    email_normalised: str
+    linked_member_id: int | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    creation_window: timedelta
+    auto_link: bool
+
+
+class Kind(StrEnum):
+    LINK = "link"
+    """Link by email: auto-link on, or finishing our own interrupted creation."""
+    SUGGEST = "suggest"
+    CREATE = "create_staff"
+    WAIT = "wait"
+    """Unlinked, no staff with the email, creation window not over yet."""
+    BLOCKED = "blocked"
+    """Nothing can be done automatically; `reason` says why."""
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: Kind
+    member_id: int
+    staff_uuids: tuple[str, ...] = ()
+    create_at: datetime | None = None
+    reason: str = ""
+
+
+def plan_staff(
+    members: list[MemberSide], staff: list[StaffSide], policy: Policy, now: datetime
+) -> list[Action]:
+    """What the sync should do for every unlinked, not deleted member, in member order."""
+    by_email: dict[str, list[StaffSide]] = defaultdict(list)
+    for person in staff:
+        if person.email_normalised:
+            by_email[person.email_normalised].append(person)
+    actions = []
+    for member in members:
+        if member.deleted or member.linked_staff_uuid is not None:
+            continue
+        action = _plan_member(member, by_email.get(member.email_normalised, []), policy, now)
+        actions.append(action)
+    return actions
+
+
+def _plan_member(
+    member: MemberSide, same_email: list[StaffSide], policy: Policy, now: datetime
+) -> Action:
+    unlinked = [s for s in same_email if s.linked_member_id is None]
+    uuids = tuple(s.uuid for s in unlinked)
+    if len(unlinked) == 1 and (policy.auto_link or member.creation_started):
+        return Action(Kind.LINK, member.id, uuids)
+    if unlinked:
+        reason = (
+            f"{len(unlinked)} unlinked XPM staff have this email: pick one by hand."
+            if len(unlinked) > 1
+            else "An unlinked XPM staff has this email: accept the suggestion to link them."
+        )
+        return Action(Kind.SUGGEST, member.id, uuids, reason=reason)
+    if same_email:
+        names = ", ".join(s.name for s in same_email)
+        return Action(
+            Kind.BLOCKED,
+            member.id,
+            reason=f"XPM staff with this email ({names}) is already linked to another member.",
+        )
+    if member.linked_by_hand_before:
+        return Action(
+            Kind.BLOCKED,
+            member.id,
+            reason="Was linked by hand before: practicelink will not create them in XPM.",
+        )
+    create_at = member.added_at + policy.creation_window
+    if create_at > now:
+        return Action(Kind.WAIT, member.id, create_at=create_at)
+    return Action(Kind.CREATE, member.id, create_at=create_at)

@@ -1,0 +1,55 @@
+"""Huey tasks: thin, ids in, safe to run twice. Rules live in `sync/`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from practicelink.xpm.gateway import client_for
+from practicelink.xpm.models import (
+    ConnectionStatus,
+    SyncRun,
+    SyncStatus,
+    SyncTrigger,
+    XpmConnection,
+)
+from practicelink.xpm.selectors import sync_settings
+from practicelink.xpm.sync.runner import Outcome, run_execute, sync_request
+
+
+@db_task()
+def sync_run_task(run_id: int) -> None:
+    """Run a queued sync; when the practice is busy or out of XPM calls, try again later."""
+    outcome, wait = run_execute(run_id, client_factory=client_for)
+    if outcome != Outcome.FINISHED and not sync_run_task.huey.immediate:
+        sync_run_task.schedule((run_id,), delay=max(wait, 1.0))
+
+
+@db_periodic_task(crontab(minute="*"))
+def sync_tick() -> None:
+    """Queue a sync for every connected practice whose interval has passed since its last run."""
+    now = timezone.now()
+    connected = XpmConnection.objects.filter(status=ConnectionStatus.CONNECTED).select_related(
+        "practice"
+    )
+    last = dict(
+        SyncRun.objects.filter(dry_run=False)
+        .values("practice_id")
+        .annotate(at=Max("created_at"))
+        .values_list("practice_id", "at")
+    )
+    busy = set(
+        SyncRun.objects.filter(status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING]).values_list(
+            "practice_id", flat=True
+        )
+    )
+    for connection in connected:
+        practice = connection.practice
+        interval = timedelta(minutes=sync_settings(practice).sync_interval_minutes)
+        previous = last.get(practice.pk)
+        if practice.pk not in busy and (previous is None or previous + interval <= now):
+            sync_request(practice=practice, trigger=SyncTrigger.PERIODIC)
