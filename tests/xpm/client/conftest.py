@@ -1,9 +1,11 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from practicelink.xpm.client import NoLimit, RateLimiter, RetryPolicy, XpmClient
+from xpm_emulator.seed import DEMO_TENANT_ID
+from xpm_emulator.testing import EmulatorHandle, running_emulator
 
 API_URL = "https://xpm.test/practicemanager/3.1"
 TENANT = "tenant-1"
@@ -54,3 +56,50 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def demo_xpm() -> Iterator[EmulatorHandle]:
+    """A real emulator over HTTP, seeded with the demo practices; our own, so we may reset it."""
+    with running_emulator(seed="demo") as handle:
+        yield handle
+
+
+@pytest.fixture
+def emulator(demo_xpm: EmulatorHandle) -> EmulatorHandle:
+    demo_xpm.reset()
+    return demo_xpm
+
+
+@pytest.fixture
+def live_client(emulator: EmulatorHandle, sleeps: Sleeps) -> Iterator[Callable[..., XpmClient]]:
+    """An `XpmClient` on the demo tenant of the live emulator."""
+    access, _ = emulator.issue_token([DEMO_TENANT_ID])
+    made: list[XpmClient] = []
+
+    def make(
+        *,
+        limiter: RateLimiter | None = None,
+        timeout: float = 5.0,
+        tenant_id: str = DEMO_TENANT_ID,
+        token: str = access,
+    ) -> XpmClient:
+        client = XpmClient(
+            emulator.api_url,
+            tenant_id,
+            lambda: token,
+            limiter=limiter or NoLimit(),
+            timeout=timeout,
+            retry=RetryPolicy(attempts=3, backoff=0.5, sleep=sleeps),
+        )
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def xpm(live_client: Callable[..., XpmClient]) -> XpmClient:
+    return live_client()
