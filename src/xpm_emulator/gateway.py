@@ -19,6 +19,7 @@ from starlette.routing import Route
 from xpm_emulator.context import Emulator, emulator_of
 from xpm_emulator.faults import Fault
 from xpm_emulator.identity import Unauthorized, authenticate, problem, unauthorized
+from xpm_emulator.limits import Refusal
 from xpm_emulator.models import CallRecord, Tenant
 from xpm_emulator.resources import ENDPOINTS, XpmError, XpmRequest
 from xpm_emulator.xml import envelope, error_envelope, xpm_datetime
@@ -130,18 +131,18 @@ async def _handle(emulator: Emulator, request: Request, body: bytes, call: _Call
     if tenant is None or not grant.reaches(tenant.tenant_id):
         return problem(403, "Forbidden", "AuthenticationUnsuccessful")
     call.tenant_id = tenant.tenant_id
-    refusal = emulator.limiter.acquire(
+    outcome = emulator.limiter.acquire(
         emulator.config, tenant.tenant_id, grant.client_id, emulator.clock.timestamp()
     )
-    if refusal is not None:
-        headers = {"x-rate-limit-problem": refusal.problem}
-        if refusal.retry_after is not None:
-            headers["retry-after"] = str(refusal.retry_after)
+    if isinstance(outcome, Refusal):
+        headers = {"x-rate-limit-problem": outcome.problem}
+        if outcome.retry_after is not None:
+            headers["retry-after"] = str(outcome.retry_after)
         return Response(b"", status_code=429, headers=headers)
     try:
         return await _faulted(emulator, request, tenant, body, call)
     finally:
-        emulator.limiter.release(tenant.tenant_id)
+        outcome.release()
 
 
 async def _faulted(

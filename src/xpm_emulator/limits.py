@@ -41,6 +41,17 @@ class TenantUsage:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A granted call, in flight until released. It holds its own usage record, so a
+    reset while the call runs cannot unbalance the new counters."""
+
+    usage: TenantUsage
+
+    def release(self) -> None:
+        self.usage.in_flight -= 1
+
+
+@dataclass(frozen=True)
 class Refusal:
     problem: Problem
     retry_after: int | None  # seconds; only for the minute and day limits
@@ -57,11 +68,8 @@ class RateLimiter:
 
     def acquire(
         self, config: EmulatorConfig, tenant_id: str, app_id: str, now: float
-    ) -> Refusal | None:
-        """Count a call and mark it in flight, or say which limit refuses it.
-
-        A granted call must be followed by `release(tenant_id)`.
-        """
+    ) -> Slot | Refusal:
+        """Count a call and mark it in flight, or say which limit refuses it."""
         usage = self._tenants.setdefault(tenant_id, TenantUsage())
         app = self._apps.setdefault(app_id, Window(60))
         for window in (usage.minute, usage.day, app):
@@ -78,10 +86,7 @@ class RateLimiter:
         usage.day.count += 1
         app.count += 1
         usage.in_flight += 1
-        return None
-
-    def release(self, tenant_id: str) -> None:
-        self._tenants[tenant_id].in_flight -= 1
+        return Slot(usage)
 
     def headers(
         self, config: EmulatorConfig, tenant_id: str | None, app_id: str | None, now: float
