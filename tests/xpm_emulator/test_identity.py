@@ -63,9 +63,8 @@ def exchange(http, code: str, **overrides: str) -> httpx.Response:
 
 def refresh(http, token: str) -> httpx.Response:
     form = {"grant_type": "refresh_token", "refresh_token": token}
-    return http.post(
-        "/connect/token", data=form | dict(zip(("client_id", "client_secret"), CLIENT))
-    )
+    form |= {"client_id": CLIENT[0], "client_secret": CLIENT[1]}  # credentials in the form
+    return http.post("/connect/token", data=form)
 
 
 def test_consent_page_lists_tenants(http):
