@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 
 import uvicorn
 from starlette.applications import Starlette
@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     config = EmulatorConfig(seed=args.seed, state_path=args.state)
     server = build_server(create_app(config), args.host, args.port)
     print(f"XPM emulator on http://{args.host}:{args.port}/practicemanager/3.1/", flush=True)
-    asyncio.run(server.serve())
+    # uvicorn shuts down gracefully (saving --state), then re-raises Ctrl-C: exit quietly.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
 
 
 if __name__ == "__main__":
