@@ -22,8 +22,15 @@ class MemberAddForm(MemberForm):
 
 
 class InvitationAcceptForm(forms.Form):
+    """Choose a password; someone already signed in with the invited email just confirms."""
+
     password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, with_password: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_password:
+            del self.fields["password1"], self.fields["password2"]
 
     def clean(self) -> dict:
         data = super().clean() or {}

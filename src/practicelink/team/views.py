@@ -99,13 +99,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "team/invitation_invalid.html", {"error": error.messages[0]}, status=410
         )
-    form = InvitationAcceptForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = request.user if request.user.is_authenticated else None
+    user = request.user if request.user.is_authenticated else None
+    has_login = user is not None and user.get_username() == invitation.member.email_normalised
+    posted = request.method == "POST"
+    form = InvitationAcceptForm(request.POST if posted else None, with_password=not has_login)
+    if posted and form.is_valid():
         member = run_service(
             form,
             lambda: services.invitation_accept(
-                token=token, password=form.cleaned_data["password1"], signed_in_user=user
+                token=token, password=form.cleaned_data.get("password1", ""), signed_in_user=user
             ),
         )
         if member is not None:
@@ -113,7 +115,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             request.session[SESSION_KEY] = member.practice_id
             messages.success(request, f"Welcome to {member.practice.name}.")
             return redirect("proposals:list")
-    return render(request, "team/invitation_accept.html", {"form": form, "invitation": invitation})
+    context = {"form": form, "invitation": invitation, "has_login": has_login}
+    return render(request, "team/invitation_accept.html", context)
 
 
 @require_POST
