@@ -50,7 +50,6 @@ def _dispatch(emulator: Emulator, request: Request, tenant: Tenant, body: bytes)
     version = request.path_params["version"]
     xpm_request = XpmRequest(
         tenant=tenant,
-        verb=request.method,
         args=args,
         query={k.lower(): v for k, v in request.query_params.items()},
         body=body,

@@ -173,6 +173,7 @@ def test_running_emulator_handle(tmp_path):
         assert xpm.authorize_url == f"{xpm.base_url}/identity/connect/authorize"
         assert xpm.token_url == f"{xpm.base_url}/connect/token"
         assert xpm.connections_url == f"{xpm.base_url}/connections"
+        assert xpm.revocation_url == f"{xpm.base_url}/connect/revocation"
         assert xpm.store.tenants == []
         xpm.seed("demo")
         xpm.seed(SEED_DOCUMENT)

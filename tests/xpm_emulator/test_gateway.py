@@ -24,6 +24,8 @@ def test_success_headers(api):
 def test_version_30_is_an_alias(api):
     api.prefix = "/practicemanager/3.0"
     assert api.ok("GET", "staff.api/list").findall("StaffList/Staff")
+    api.prefix = "/practicemanager/2.0"
+    assert api.call("GET", "staff.api/list").status_code == 404
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer nope", "Basic abc"])

@@ -285,3 +285,15 @@ def test_delete_connection_disconnects_the_tenant(http):
 def test_unsupported_grant_type(http):
     response = http.post("/connect/token", data={"grant_type": "password"}, auth=CLIENT)
     assert (response.status_code, response.json()) == (400, {"error": "unsupported_grant_type"})
+
+
+def test_full_flow_over_real_http(live):
+    with httpx.Client(base_url=live.base_url) as client:
+        assert live.authorize_url.startswith(live.base_url)
+        tokens = exchange(client, consent(client)["code"]).json()
+        refreshed = refresh(client, tokens["refresh_token"]).json()
+        auth = {"Authorization": f"Bearer {refreshed['access_token']}"}
+        connections = httpx.get(live.connections_url, headers=auth).json()
+        assert [c["tenantId"] for c in connections] == [DEMO_TENANT_ID]
+        response = httpx.post(live.token_url, data={"grant_type": "refresh_token"}, auth=CLIENT)
+        assert response.json() == {"error": "invalid_grant"}

@@ -30,7 +30,6 @@ class XpmError(Exception):
 @dataclass
 class XpmRequest:
     tenant: Tenant
-    verb: str
     args: list[str]  # path segments after the method: ["J000001"] for job.api/get/J000001
     query: Mapping[str, str]  # keys lower-cased (ASP.NET matches query names loosely)
     body: bytes

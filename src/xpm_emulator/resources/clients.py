@@ -35,7 +35,7 @@ def _clients_element(clients: Iterable[Client], tenant: Tenant, *, detailed: boo
     return node
 
 
-def _staff_link(req: XpmRequest, message: Element, tag: str, current: str | None) -> str | None:
+def _manager_link(req: XpmRequest, message: Element, tag: str, current: str | None) -> str | None:
     """New value of a `<AccountManagerUUID>`-style link: absent keeps, empty clears."""
     value = child_text(message, tag)
     if value is None:
@@ -54,8 +54,8 @@ def _apply_fields(req: XpmRequest, client: Client, message: Element) -> None:
     name = child_text(message, "Name")
     if name == "":
         raise XpmError(NAME_REQUIRED)
-    account_manager = _staff_link(req, message, "AccountManagerUUID", client.account_manager_uuid)
-    job_manager = _staff_link(req, message, "JobManagerUUID", client.job_manager_uuid)
+    account_manager = _manager_link(req, message, "AccountManagerUUID", client.account_manager_uuid)
+    job_manager = _manager_link(req, message, "JobManagerUUID", client.job_manager_uuid)
     billing = child_text(message, "BillingClientUUID")
     if billing is not None:
         client.billing_client_uuid = _client(req.tenant, billing).uuid if billing else None
