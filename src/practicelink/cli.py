@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _django_setup() -> None:
@@ -24,12 +25,52 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-def cmd_demo(_: argparse.Namespace) -> int:
+EMULATOR_CLIENT_ID = "practicelink-demo"
+EMULATOR_CLIENT_SECRET = "demo-secret"
+
+
+def _use_emulator(url: str) -> None:
+    """Point this process and its children at the bundled emulator instead of Xero."""
+    os.environ.update(
+        XPM_API_URL=f"{url}/practicemanager/3.1",
+        XPM_AUTHORIZE_URL=f"{url}/identity/connect/authorize",
+        XPM_IDENTITY_URL=url,
+        XPM_CONNECTIONS_URL=f"{url}/connections",
+        XPM_CLIENT_ID=EMULATOR_CLIENT_ID,
+        XPM_CLIENT_SECRET=EMULATOR_CLIENT_SECRET,
+    )
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"The XPM emulator stopped at start-up (exit {process.returncode}).")
+        try:
+            httpx.get(f"{url}/_emulator/state", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit(f"The XPM emulator did not answer at {url} within {timeout:.0f} s.")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
     _django_setup()
     _manage("migrate", "--no-input", "--verbosity", "0")
-    from practicelink.demo import demo_ensure
+    from practicelink.demo import DEMO_PRACTICE, demo_ensure
 
     login = demo_ensure()
+    emulator_url = getattr(args, "emulator_url", None)
+    if emulator_url:
+        from practicelink.team.models import Practice
+        from practicelink.xpm.demo import demo_connect
+        from xpm_emulator.seed import DEMO_TENANT_ID
+
+        practice = Practice.objects.get(name=DEMO_PRACTICE)
+        if demo_connect(practice=practice, emulator_url=emulator_url, tenant_id=DEMO_TENANT_ID):
+            print(f"{DEMO_PRACTICE} is connected to the XPM emulator at {emulator_url}")
     print(f"Demo practice ready. Sign in as {login.email} with password {login.password}")
     return 0
 
@@ -53,9 +94,9 @@ def _children(args: argparse.Namespace) -> list[list[str]]:
     ]
 
 
-def _supervise(commands: Sequence[list[str]]) -> int:
+def _supervise(running: list[subprocess.Popen], commands: Sequence[list[str]]) -> int:
     """Start the processes; stop all of them when one exits or on Ctrl-C / SIGTERM."""
-    processes = [subprocess.Popen(command) for command in commands]
+    processes = running + [subprocess.Popen(command) for command in commands]
 
     def stop(*_: object) -> None:
         for process in processes:
@@ -79,15 +120,45 @@ def _supervise(commands: Sequence[list[str]]) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cmd_demo(args)
+    """Start the emulator (unless --no-emulator), set up the demo, serve app and worker."""
+    started: list[subprocess.Popen] = []
+    args.emulator_url = None
+    if not args.no_emulator:
+        url = f"http://127.0.0.1:{args.emulator_port}"
+        data_dir = Path(os.environ.get("PRACTICELINK_DATA_DIR", "var"))
+        data_dir.mkdir(parents=True, exist_ok=True)
+        state = data_dir / "xpm-emulator.json"
+        emulator = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "xpm_emulator.server"),
+                *("--port", str(args.emulator_port), "--seed", "demo", "--state", str(state)),
+            ]
+        )
+        started.append(emulator)
+        _wait_for(url, emulator)
+        _use_emulator(url)
+        args.emulator_url = url
+        print(f"XPM emulator is at {url}/ (consent page, API and /_emulator/ control API)")
+    try:
+        cmd_demo(args)
+    except BaseException:
+        for process in started:
+            process.terminate()
+        raise
     print(f"practicelink is at http://{args.host}:{args.port}/  (Ctrl-C stops it)")
-    return _supervise(_children(args))
+    return _supervise(started, _children(args))
 
 
 def cmd_worker(_: argparse.Namespace) -> int:
     _django_setup()
     _manage("run_huey")
     return 0
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from xpm_emulator.server import main as emulator_main
+
+    return emulator_main(args.rest) or 0
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -105,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default=os.environ.get("PRACTICELINK_HOST", "127.0.0.1"))
     run.add_argument("--port", type=int, default=int(os.environ.get("PRACTICELINK_PORT", "8000")))
     run.add_argument("--web-workers", type=int, default=2)
+    run.add_argument("--emulator-port", type=int, default=8765)
+    run.add_argument(
+        "--no-emulator", action="store_true", help="use the XPM_* settings instead of the emulator"
+    )
     run.set_defaults(func=cmd_run)
     commands.add_parser("worker", help="run the background worker (Huey consumer)").set_defaults(
         func=cmd_worker
@@ -112,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="migrate and create the demo practice").set_defaults(
         func=cmd_demo
     )
+    emulator = commands.add_parser("emulator", help="run the XPM emulator alone")
+    emulator.add_argument("rest", nargs=argparse.REMAINDER, help="--port, --seed, --state")
+    emulator.set_defaults(func=cmd_emulator)
     manage = commands.add_parser("manage", help="Django's manage.py commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

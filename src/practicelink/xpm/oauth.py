@@ -112,6 +112,14 @@ def authorization_finish(
             token = client.fetch_token(_token_url(), code=code, code_verifier=code_verifier)
     except (OAuthError, httpx.HTTPError) as error:
         raise XpmAuthError(f"XPM did not accept the sign-in: {error}") from error
+    return connection_from_token(practice=practice, by=by, token=token)
+
+
+@transaction.atomic
+def connection_from_token(
+    *, practice: Practice, by: Member | None, token: dict[str, Any]
+) -> XpmConnection:
+    """Store a fresh grant's tokens and list its tenants; one tenant connects at once."""
     tenants = _tenants(token["access_token"])
     if not tenants:
         raise XpmAuthError("This Xero login gave access to no Practice Manager practice.")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from practicelink.team.access import admin_required
 from practicelink.xpm import oauth
-from practicelink.xpm.models import ConnectionStatus, XpmConnection
+from practicelink.xpm.forms import SyncSettingsForm
+from practicelink.xpm.models import ConnectionStatus, SyncRun, SyncTrigger, XpmConnection
+from practicelink.xpm.selectors import sync_settings
+from practicelink.xpm.sync.runner import sync_request
 
 FLOW_KEY = "xpm_oauth"
 
@@ -29,8 +33,63 @@ def apps(request: HttpRequest) -> HttpResponse:
             tenants = oauth.tenants_available(practice=request.practice)
         except oauth.XpmAuthError as error:
             messages.error(request, str(error))
-    context = {"connection": connection, "tenants": tenants, "statuses": ConnectionStatus}
+    form = SyncSettingsForm(request.POST or None, instance=sync_settings(request.practice))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "XPM sync settings saved.")
+        return redirect("xpm:apps")
+    runs = SyncRun.objects.filter(practice=request.practice).select_related("started_by")[:10]
+    context = {
+        "connection": connection,
+        "tenants": tenants,
+        "statuses": ConnectionStatus,
+        "form": form,
+        "runs": runs,
+        "current": runs[0] if runs else None,
+    }
     return render(request, "xpm/apps.html", context)
+
+
+def _start(request: HttpRequest, *, dry_run: bool) -> HttpResponse:
+    run = sync_request(
+        practice=request.practice, trigger=SyncTrigger.MANUAL, dry_run=dry_run, by=request.member
+    )
+    if request.htmx:
+        return redirect("xpm:run-progress", pk=run.pk)
+    return redirect("xpm:apps")
+
+
+@require_POST
+@admin_required
+def sync_now(request: HttpRequest) -> HttpResponse:
+    return _start(request, dry_run=False)
+
+
+@require_POST
+@admin_required
+def preview(request: HttpRequest) -> HttpResponse:
+    return _start(request, dry_run=True)
+
+
+@admin_required
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live progress box; htmx polls it until the run has finished."""
+    run = get_object_or_404(SyncRun, practice=request.practice, pk=pk)
+    return render(request, "xpm/run_progress.html", {"run": run})
+
+
+@admin_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    runs = SyncRun.objects.filter(practice=request.practice).select_related("started_by")
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    return render(request, "xpm/run_list.html", {"page": page})
+
+
+@admin_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(SyncRun, practice=request.practice, pk=pk)
+    events = run.events.select_related("member")
+    return render(request, "xpm/run_detail.html", {"run": run, "events": events})
 
 
 @require_POST

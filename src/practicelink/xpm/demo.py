@@ -1,0 +1,27 @@
+"""Connect the demo practice to the bundled emulator (used by `practicelink run`).
+
+The emulator mints a grant through its control API, standing in for the admin clicking
+through Xero's consent page; Settings > Apps can still disconnect and reconnect for real.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from practicelink.team.models import Practice
+from practicelink.xpm.models import SyncTrigger, XpmConnection
+from practicelink.xpm.oauth import connection_from_token
+from practicelink.xpm.sync.runner import sync_request
+
+
+def demo_connect(*, practice: Practice, emulator_url: str, tenant_id: str) -> bool:
+    """Connect the practice if it has no XPM connection yet, and queue its first sync."""
+    if XpmConnection.objects.filter(practice=practice).exists():
+        return False
+    response = httpx.post(
+        f"{emulator_url.rstrip('/')}/_emulator/tokens", json={"tenant_ids": [tenant_id]}, timeout=10
+    )
+    response.raise_for_status()
+    connection_from_token(practice=practice, by=None, token=response.json())
+    sync_request(practice=practice, trigger=SyncTrigger.API)
+    return True
