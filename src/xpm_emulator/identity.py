@@ -223,7 +223,7 @@ async def authorize_decision(request: Request) -> Response:
         scope=params.get("scope", DEFAULT_SCOPE),
         tenant_ids=tenant_ids,
         expires_at=emulator.clock.timestamp() + emulator.config.auth_code_ttl,
-        code_challenge=params.get("code_challenge"),
+        code_challenge=params.get("code_challenge") or None,
     )
     return RedirectResponse(_with_query(params["redirect_uri"], {"code": code, **state}), 302)
 
