@@ -1,0 +1,134 @@
+"""Connecting XPM in Settings > Apps: the OAuth flow end to end against the emulator."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from practicelink.xpm import oauth
+from practicelink.xpm.crypto import decrypt
+from practicelink.xpm.models import ConnectionStatus, XpmConnection
+
+pytestmark = pytest.mark.django_db
+
+
+def consent(
+    authorize_url: str, *, decision: str = "allow", tenants: list[str] | None = None
+) -> str:
+    """Answer the emulator's consent page like a person would; returns the redirect back."""
+    page = httpx.get(authorize_url)
+    assert page.status_code == 200
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
+    form = [(name, value.replace("&amp;", "&")) for name, value in fields]
+    form += [("tenant", t) for t in tenants or []] + [("decision", decision)]
+    answer = httpx.post(
+        authorize_url.split("?")[0],
+        content=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 302, answer.text
+    return answer.headers["location"]
+
+
+def start(admin_web) -> str:
+    response = admin_web.post(reverse("xpm:connect"))
+    assert response.status_code == 302
+    return response.url
+
+
+def finish(admin_web, redirect: str):
+    parts = urlsplit(redirect)
+    assert parts.path == reverse("xpm:callback")
+    return admin_web.get(f"{parts.path}?{parts.query}", follow=True)
+
+
+def test_connect_with_state_and_pkce_then_one_tenant_connects(admin_web, practice, xpm):
+    authorize = start(admin_web)
+    query = parse_qs(urlsplit(authorize).query)
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["state"] and query["code_challenge"]
+    page = finish(admin_web, consent(authorize, tenants=[xpm.tenant_id]))
+    connection = XpmConnection.objects.get(practice=practice)
+    assert connection.status == ConnectionStatus.CONNECTED
+    assert connection.tenant_id == xpm.tenant_id
+    assert "Connected to Alpha XPM in XPM." in page.content.decode()
+    token = decrypt(connection.access_token_encrypted)
+    assert token and token not in connection.access_token_encrypted
+
+
+def test_several_tenants_ask_which_one(admin_web, practice, xpm):
+    other = "b1e6c0de-0000-4000-8000-000000000001"
+    xpm.server.seed({"tenants": [{"name": "Beta XPM", "tenant_id": other}]})
+    page = finish(admin_web, consent(start(admin_web), tenants=[xpm.tenant_id, other]))
+    assert "Choose which XPM practice to connect." in page.content.decode()
+    assert "Beta XPM" in page.content.decode()
+    admin_web.post(reverse("xpm:choose-tenant"), {"tenant_id": other})
+    connection = XpmConnection.objects.get(practice=practice)
+    assert (connection.status, connection.tenant_name) == (ConnectionStatus.CONNECTED, "Beta XPM")
+
+
+def test_callback_with_a_foreign_state_is_refused(admin_web, practice, xpm):
+    redirect = consent(start(admin_web), tenants=[xpm.tenant_id])
+    forged = re.sub(r"state=[^&]+", "state=forged", redirect)
+    page = finish(admin_web, forged)
+    assert "was not started here" in page.content.decode()
+    assert not XpmConnection.objects.filter(practice=practice).exists()
+
+
+def test_cancel_on_the_consent_page_connects_nothing(admin_web, practice, xpm):
+    page = finish(admin_web, consent(start(admin_web), decision="deny"))
+    assert "XPM was not connected (access_denied)." in page.content.decode()
+    assert not XpmConnection.objects.filter(practice=practice).exists()
+
+
+def test_expired_access_token_is_refreshed_and_the_refresh_token_rotates(practice, connected, xpm):
+    old_refresh = decrypt(connected.refresh_token_encrypted)
+    XpmConnection.objects.filter(pk=connected.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    xpm.server.advance(1801)
+    token = oauth.access_token(practice=practice)
+    connected.refresh_from_db()
+    assert decrypt(connected.refresh_token_encrypted) != old_refresh
+    assert connected.expires_at > timezone.now() + timedelta(minutes=25)
+    answer = httpx.get(
+        f"{xpm.server.api_url}/staff.api/list",
+        headers={"Authorization": f"Bearer {token}", "xero-tenant-id": xpm.tenant_id},
+    )
+    assert answer.status_code == 200
+
+
+def test_revoked_grant_marks_needs_reconnect_and_says_so(admin_web, practice, connected, xpm):
+    xpm.server.revoke(refresh_token=decrypt(connected.refresh_token_encrypted))
+    XpmConnection.objects.filter(pk=connected.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(oauth.XpmReconnectNeeded, match="reconnect XPM"):
+        oauth.access_token(practice=practice)
+    connected.refresh_from_db()
+    assert connected.status == ConnectionStatus.NEEDS_RECONNECT
+    page = admin_web.get(reverse("xpm:apps")).content.decode()
+    assert "Needs reconnect" in page
+    assert "Reconnect" in page
+
+
+def test_disconnect_forgets_tokens_and_tells_xero(admin_web, practice, connected, xpm):
+    token = decrypt(connected.access_token_encrypted)
+    rows = httpx.get(
+        xpm.server.connections_url, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    XpmConnection.objects.filter(pk=connected.pk).update(connection_id=rows[0]["id"])
+    admin_web.post(reverse("xpm:disconnect"))
+    assert not XpmConnection.objects.filter(practice=practice).exists()
+    after = httpx.get(xpm.server.connections_url, headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code != 200 or after.json() == []
+
+
+def test_standard_member_cannot_connect(standard_web, xpm):
+    assert standard_web.post(reverse("xpm:connect")).status_code == 403
