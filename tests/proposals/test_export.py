@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from practicelink.proposals import exports
 from practicelink.proposals.exports import ColumnProvider, content_disposition, safe_cell
+from practicelink.proposals.models import Proposal
 from practicelink.proposals.selectors import proposal_list
 from practicelink.team.models import Practice
 from tests.conftest import signed_in
@@ -184,13 +185,14 @@ def test_another_practices_member_gets_only_their_own_rows(client, dataset):
 def deployment_columns():
     calls: list[list[int]] = []
 
-    def fetch(proposals):
-        calls.append([p.number for p in proposals])
+    def fetch(proposal_ids):
+        calls.append(list(proposal_ids))
+        proposals = Proposal.objects.filter(pk__in=proposal_ids).order_by("-number")
         return {
             p.pk: {"Deployment status": "deployed", "XPM job numbers": f"J{p.number}"}
             for p in proposals
             if p.status == "accepted"
-        } | {p.pk: {"XPM job count": "1"} for p in proposals[:1]}
+        } | {proposal_ids[0]: {"XPM job count": "1"}}
 
     provider = ColumnProvider(
         headers=("Deployment status", "XPM job numbers", "XPM job count"), fetch=fetch
@@ -204,7 +206,8 @@ def test_registered_providers_fill_columns_once_per_chunk(dataset, deployment_co
     proposals = proposal_list(practice=dataset.pat.practice)
     chunks = list(exports.csv_chunks(proposals, chunk_size=3))
     assert len(chunks) == 1 + 3  # the header, then 8 rows in chunks of 3
-    assert deployment_columns == [[8, 7, 6], [5, 4, 3], [2, 1]]
+    ids = [[dataset.proposals[n].pk for n in chunk] for chunk in ([8, 7, 6], [5, 4, 3], [2, 1])]
+    assert deployment_columns == ids
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode(), newline="")))
     assert rows[0] == [*HEADER, "XPM job count"]
     by_number = {row[0]: row[12:] for row in rows[1:]}

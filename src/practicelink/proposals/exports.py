@@ -1,8 +1,8 @@
 """CSV export of a proposals list: streamed from chunked reads, safe to open in a spreadsheet.
 
 Integrations add columns without this app importing them: they register a `ColumnProvider`
-in `extra_columns` (e.g. from their AppConfig.ready). A provider gets each chunk of
-proposals at once, so it can fetch its values in one query per chunk.
+in `extra_columns` (e.g. from their AppConfig.ready). A provider gets the ids of each chunk
+of proposals at once, so it can fetch its values in one query per chunk.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from practicelink.proposals.models import Proposal
+from practicelink.proposals.models import Proposal, Status, proposal_reference
 from practicelink.team.models import Practice
 
 T = TypeVar("T")
@@ -51,6 +51,24 @@ FORMULA_START = re.compile(
     r"^(?:[\t\r]|[\s\u200b-\u200d\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
 )
 
+#: what a row is read from, in order (plain values: no model instances per row)
+ROW_FIELDS = (
+    "pk",
+    "number",
+    "title",
+    "client__name",
+    "status",
+    "client__partner__name",
+    "client__partner__email",
+    "client__manager__name",
+    "client__manager__email",
+    "total",
+    "created_at",
+    "sent_at",
+    "accepted_at",
+)
+STATUS_LABELS = dict(Status.choices)
+
 #: proposal pk → header → value
 ColumnValues = Mapping[int, Mapping[str, str]]
 
@@ -58,7 +76,7 @@ ColumnValues = Mapping[int, Mapping[str, str]]
 @dataclass(frozen=True)
 class ColumnProvider:
     headers: tuple[str, ...]
-    fetch: Callable[[Sequence[Proposal]], ColumnValues]
+    fetch: Callable[[Sequence[int]], ColumnValues]  # proposal ids of one chunk → values
 
 
 class ColumnRegistry:
@@ -80,10 +98,10 @@ class ColumnRegistry:
         declared = [h for p in self._providers for h in p.headers if h not in self.reserved]
         return self.reserved + tuple(dict.fromkeys(declared))
 
-    def values(self, proposals: Sequence[Proposal]) -> dict[int, dict[str, str]]:
+    def values(self, proposal_ids: Sequence[int]) -> dict[int, dict[str, str]]:
         merged: dict[int, dict[str, str]] = {}
         for provider in self._providers:
-            for pk, cells in provider.fetch(proposals).items():
+            for pk, cells in provider.fetch(proposal_ids).items():
                 merged.setdefault(pk, {}).update(cells)
         return merged
 
@@ -100,22 +118,13 @@ def _when(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _row(proposal: Proposal, extra_headers: Sequence[str], extra: Mapping[str, str]) -> list[str]:
-    client = proposal.client
-    partner, manager = client.partner, client.manager
-    text = [
-        proposal.reference,
-        proposal.title,
-        client.name,
-        proposal.get_status_display(),
-        partner.name if partner else "",
-        partner.email if partner else "",
-        manager.name if manager else "",
-        manager.email if manager else "",
-    ]
-    dates = [_when(proposal.created_at), _when(proposal.sent_at), _when(proposal.accepted_at)]
+def _row(values: tuple, extra_headers: Sequence[str], extra: Mapping[str, str]) -> list[str]:
+    _, number, title, client, status, *people, total, created, sent, accepted = values
+    text = [proposal_reference(number), title, client, STATUS_LABELS[status]]
+    text += [value or "" for value in people]
+    dates = [_when(created), _when(sent), _when(accepted)]
     extras = [extra.get(header, "") for header in extra_headers]
-    return [*map(safe_cell, text), str(proposal.total), *dates, *map(safe_cell, extras)]
+    return [*map(safe_cell, text), str(total), *dates, *map(safe_cell, extras)]
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -129,8 +138,9 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """The header row, then one encoded piece per chunk of rows read from the database.
 
-    `iterator(chunk_size=...)` keeps at most one chunk of model instances in memory (a
-    server-side cursor on PostgreSQL), so memory does not grow with the number of rows.
+    `iterator(chunk_size=...)` keeps at most one chunk of rows in memory (a server-side
+    cursor on PostgreSQL), so memory does not grow with the number of rows. The rows are
+    value tuples: building four model instances per row would double the export's time.
     """
     extra_headers = extra_columns.headers
     buffer = io.StringIO()
@@ -144,10 +154,11 @@ def csv_chunks(
 
     writer.writerow([safe_cell(h) for h in (*BASE_HEADERS, *extra_headers)])
     yield (b"\xef\xbb\xbf" if bom else b"") + take()
-    for batch in _batches(proposals.iterator(chunk_size=chunk_size), chunk_size):
-        values = extra_columns.values(batch)
-        for proposal in batch:
-            writer.writerow(_row(proposal, extra_headers, values.get(proposal.pk, {})))
+    rows = proposals.values_list(*ROW_FIELDS).iterator(chunk_size=chunk_size)
+    for batch in _batches(rows, chunk_size):
+        extras = extra_columns.values([row[0] for row in batch])
+        for row in batch:
+            writer.writerow(_row(row, extra_headers, extras.get(row[0], {})))
         yield take()
 
 

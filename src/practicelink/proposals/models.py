@@ -18,6 +18,10 @@ class Status(models.TextChoices):
     LOST = "lost", "Lost"
 
 
+def proposal_reference(number: int) -> str:
+    return f"PROP-{number:04d}"
+
+
 class Proposal(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="proposals")
     number = models.PositiveIntegerField(editable=False)
@@ -41,6 +45,9 @@ class Proposal(models.Model):
             models.Index(fields=["practice", "status", "-number"]),
             models.Index(fields=["practice", "client"]),
             models.Index(fields=["practice", "created_at"]),
+            # the list's sent / accepted date ranges (see bench/proposals_list.py)
+            models.Index(fields=["practice", "sent_at"]),
+            models.Index(fields=["practice", "accepted_at"]),
         ]
 
     def __str__(self) -> str:
@@ -48,7 +55,7 @@ class Proposal(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"PROP-{self.number:04d}"
+        return proposal_reference(self.number)
 
 
 class Service(models.Model):
