@@ -8,11 +8,22 @@ from practicelink.clients.api import ClientViewSet
 from practicelink.proposals.api import ProposalViewSet
 from practicelink.team import views as team_views
 from practicelink.team.api import MemberViewSet
+from practicelink.xpm.api import (
+    LinkViewSet,
+    MemberStateViewSet,
+    SyncRunViewSet,
+    UnlinkedStaffViewSet,
+    WhyNotView,
+)
 
 router = DefaultRouter()
 router.register("members", MemberViewSet, basename="member")
 router.register("clients", ClientViewSet, basename="client")
 router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("xpm/members", MemberStateViewSet, basename="xpm-member")
+router.register("xpm/staff/unlinked", UnlinkedStaffViewSet, basename="xpm-staff-unlinked")
+router.register("xpm/links", LinkViewSet, basename="xpm-link")
+router.register("xpm/syncs", SyncRunViewSet, basename="xpm-sync")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="proposals:list"), name="home"),
@@ -22,7 +33,9 @@ urlpatterns = [
     path("proposals/", include("practicelink.proposals.urls")),
     path("clients/", include("practicelink.clients.urls")),
     path("settings/team/", include("practicelink.team.urls")),
+    path("settings/team/xpm/", include("practicelink.xpm.team_urls")),
     path("settings/apps/", include("practicelink.xpm.urls")),
+    path("api/v1/xpm/why-not/", WhyNotView.as_view(), name="xpm-why-not"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,14 +1,37 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from practicelink.team.models import Role
+from practicelink.team import hooks
+from practicelink.team.models import Member, Practice, Role
 
 
 class MemberForm(forms.Form):
+    """Add or edit a member of `practice`; integrations may add fields (see `hooks`)."""
+
     name = forms.CharField(max_length=200)
     email = forms.CharField(max_length=254, label="Email")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.STANDARD)
+
+    def __init__(
+        self, *args: Any, practice: Practice, member: Member | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.member = member
+        for extension in hooks.member_form_extensions:
+            extension.extend(self)
+
+    @property
+    def member_data(self) -> dict[str, Any]:
+        """The cleaned values of the member's own fields (not the extensions')."""
+        return {name: self.cleaned_data[name] for name in self.base_fields}
+
+    def extensions_save(self, member: Member, by: Member) -> list[str]:
+        """Let each extension act on its fields for the saved member; their warnings."""
+        return [w for e in hooks.member_form_extensions if (w := e.save(self, member, by))]
 
 
 class MemberAddForm(MemberForm):

@@ -2,36 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from practicelink.forms import run_service
-from practicelink.team import selectors, services
+from practicelink.team import hooks, selectors, services
 from practicelink.team.access import admin_required, member_required
 from practicelink.team.forms import InvitationAcceptForm, MemberAddForm, MemberForm
 from practicelink.team.middleware import SESSION_KEY
+from practicelink.team.models import Member
 
 
 @admin_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    members = selectors.member_list(practice=request.practice, include_deleted=True)
-    return render(request, "team/member_list.html", {"members": members})
+    members = list(selectors.member_list(practice=request.practice, include_deleted=True))
+    decorators = hooks.member_list_decorators
+    columns = [c for d in decorators if (c := d.column(request, members)) is not None]
+    context = {
+        "rows": [(m, [c.cells.get(m.pk, "") for c in columns]) for m in members],
+        "columns": columns,
+        "panels": [d.panel(request) for d in decorators],
+    }
+    return render(request, "team/member_list.html", context)
+
+
+def _member_save(
+    request: HttpRequest, form: MemberForm, write: Callable[[], Member]
+) -> Member | None:
+    """Save the member and the form's extensions in one transaction; show their warnings."""
+
+    def save() -> tuple[Member, list[str]]:
+        with transaction.atomic():
+            member = write()
+            return member, form.extensions_save(member, request.member)
+
+    saved = run_service(form, save)
+    if saved is None:
+        return None
+    member, warnings = saved
+    for warning in warnings:
+        messages.warning(request, warning)
+    return member
 
 
 @admin_required
 def member_add(request: HttpRequest) -> HttpResponse:
-    form = MemberAddForm(request.POST or None)
+    form = MemberAddForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        member = run_service(
+        member = _member_save(
+            request,
             form,
             lambda: services.member_create(
-                practice=request.practice,
-                invited_by=request.member,
-                **form.cleaned_data,
+                practice=request.practice, invited_by=request.member, **form.member_data
             ),
         )
         if member is not None:
@@ -45,12 +74,15 @@ def member_add(request: HttpRequest) -> HttpResponse:
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(practice=request.practice, pk=pk)
     initial = {"name": member.name, "email": member.email, "role": member.role}
-    form = MemberForm(request.POST or None, initial=initial)
+    form = MemberForm(
+        request.POST or None, initial=initial, practice=request.practice, member=member
+    )
     if request.method == "POST" and form.is_valid():
-        saved = run_service(
+        saved = _member_save(
+            request,
             form,
             lambda: services.member_update(
-                practice=request.practice, member=member, by=request.member, **form.cleaned_data
+                practice=request.practice, member=member, by=request.member, **form.member_data
             ),
         )
         if saved is not None:

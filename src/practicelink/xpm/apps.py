@@ -14,3 +14,9 @@ class XpmConfig(AppConfig):
         from authlib.deprecate import AuthlibDeprecationWarning
 
         warnings.filterwarnings("ignore", "The httpx module", category=AuthlibDeprecationWarning)
+
+        from practicelink.team import hooks
+        from practicelink.xpm.team_ui import LinkBadges, StaffLinkFormExtension
+
+        hooks.member_form_extensions.append(StaffLinkFormExtension())
+        hooks.member_list_decorators.append(LinkBadges())

@@ -1,0 +1,332 @@
+"""REST API of the XPM integration: /api/v1/xpm/ members' link state, staff, links, syncs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from practicelink.api import PracticeScoped
+from practicelink.team.models import Member, Practice
+from practicelink.team.permissions import IsPracticeAdminOrReadOnly
+from practicelink.team.selectors import member_get, member_list
+from practicelink.xpm import selectors, services
+from practicelink.xpm.models import (
+    LinkMethod,
+    StaffLink,
+    SyncEvent,
+    SyncRun,
+    SyncStatus,
+    SyncTrigger,
+)
+from practicelink.xpm.models import Staff as StaffRow
+from practicelink.xpm.sync.plan import Kind
+from practicelink.xpm.sync.runner import sync_request
+
+
+class ChoicesField(serializers.ChoiceField):
+    """A choice field whose schema is the named component `<Choices>Enum`, whatever the field's
+    name: `status` here is not the proposals' `status`, and their enums must not collide."""
+
+    def __init__(self, choices: type[models.TextChoices], **kwargs: Any) -> None:
+        self.choices_class = choices
+        super().__init__(choices=choices.choices, **kwargs)
+
+
+class ChoicesFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = ChoicesField
+
+    def get_name(self) -> str:
+        return f"{self.target.choices_class.__name__}Enum"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.target.choices_class.values)}
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StaffRow
+        fields = ["uuid", "name", "email"]
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    staff = StaffSerializer(read_only=True)
+
+    class Meta:
+        model = StaffLink
+        fields = ["member", "staff", "method", "linked_at", "linked_by"]
+        read_only_fields = fields
+
+
+class LinkCreatedSerializer(LinkSerializer):
+    warning = serializers.CharField(help_text="Set when the member's and staff's emails differ.")
+
+    class Meta(LinkSerializer.Meta):
+        fields = [*LinkSerializer.Meta.fields, "warning"]
+
+
+class LinkRequestSerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="A member id of this practice.")
+    staff = serializers.CharField(help_text="The UUID of an unlinked XPM staff.")
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str
+    create_at: datetime | None
+    reason: str
+    suggested: list[StaffRow]
+
+
+@dataclass(frozen=True)
+class MemberState:
+    id: int
+    name: str
+    email: str
+    deleted: bool
+    link: StaffLink | None
+    plan: Plan | None
+
+
+class PlanSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[kind.value for kind in Kind])
+    create_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+    suggested = StaffSerializer(many=True, help_text="Unlinked XPM staff with the email.")
+
+
+class MemberStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    deleted = serializers.BooleanField()
+    link = LinkSerializer(allow_null=True)
+    plan = PlanSerializer(
+        allow_null=True, help_text="What the next sync will do for an unlinked member."
+    )
+
+
+def member_states(practice: Practice, members: Sequence[Member]) -> list[MemberState]:
+    links = {
+        link.member_id: link
+        for link in StaffLink.objects.filter(member__in=members).select_related("staff")
+    }
+    actions = selectors.link_plan(practice, timezone.now())
+    staff = {s.uuid: s for s in selectors.staff_present(practice)}
+    plans = {
+        member_id: Plan(
+            action.kind, action.create_at, action.reason, [staff[u] for u in action.staff_uuids]
+        )
+        for member_id, action in actions.items()
+    }
+    return [
+        MemberState(m.pk, m.name, m.email, m.is_deleted, links.get(m.pk), plans.get(m.pk))
+        for m in members
+    ]
+
+
+class MemberStateViewSet(PracticeScoped, viewsets.ReadOnlyModelViewSet):
+    """Every member of the practice (deleted ones too) with its XPM link and plan."""
+
+    serializer_class = MemberStateSerializer
+    permission_classes = [IsPracticeAdminOrReadOnly]
+
+    def get_queryset(self) -> QuerySet[Member]:
+        return member_list(practice=self.practice, include_deleted=True)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        data = self.get_serializer(member_states(self.practice, page or []), many=True).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        return Response(
+            self.get_serializer(member_states(self.practice, [self.get_object()])[0]).data
+        )
+
+
+class UnlinkedStaffViewSet(PracticeScoped, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The XPM user dropdown: staff of the last sync not linked to any member."""
+
+    serializer_class = StaffSerializer
+    permission_classes = [IsPracticeAdminOrReadOnly]
+
+    def get_queryset(self) -> QuerySet[StaffRow]:
+        return selectors.staff_unlinked(self.practice)
+
+
+class LinkViewSet(
+    PracticeScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Links of members and XPM staff, by member id. Linking by hand may warn, never refuses
+    for differing emails; unlinking keeps the history."""
+
+    serializer_class = LinkSerializer
+    permission_classes = [IsPracticeAdminOrReadOnly]
+    lookup_field = "member"
+    lookup_url_kwarg = "member_id"
+
+    def get_queryset(self) -> QuerySet[StaffLink]:
+        return StaffLink.objects.filter(practice=self.practice).select_related("staff")
+
+    @extend_schema(request=LinkRequestSerializer, responses={201: LinkCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        body = LinkRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        member = member_get(practice=self.practice, pk=body.validated_data["member"])
+        staff = get_object_or_404(
+            StaffRow, practice=self.practice, uuid=body.validated_data["staff"]
+        )
+        result = services.link_create(
+            practice=self.practice,
+            member=member,
+            staff=staff,
+            method=LinkMethod.MANUAL,
+            by=self.member,
+        )
+        data = {**LinkSerializer(result.link).data, "warning": result.warning}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: StaffLink) -> None:
+        services.link_delete(practice=self.practice, member=instance.member, by=self.member)
+
+
+class WhyNotQuerySerializer(serializers.Serializer):
+    email = serializers.CharField(help_text="The email of the person missing from the dropdown.")
+
+
+class WhyNotSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "never_synced",
+            "sync_failed",
+            "not_in_xpm",
+            "available",
+            "linked",
+            "linked_to_deleted",
+        ]
+    )
+    message = serializers.CharField()
+    member = serializers.IntegerField(
+        allow_null=True, help_text="The member the staff is linked to, if any."
+    )
+
+
+class WhyNotView(PracticeScoped, APIView):
+    """Why is this person not in the XPM user dropdown? (SPEC §2.7)"""
+
+    permission_classes = [IsPracticeAdminOrReadOnly]
+
+    @extend_schema(parameters=[WhyNotQuerySerializer], responses=WhyNotSerializer)
+    def get(self, request: Request) -> Response:
+        query = WhyNotQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        answer = selectors.why_not_in_dropdown(self.practice, query.validated_data["email"])
+        member = answer.member.pk if answer.member else None
+        return Response(
+            WhyNotSerializer(
+                {"code": answer.code, "message": answer.message, "member": member}
+            ).data
+        )
+
+
+class SyncEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncEvent
+        fields = [
+            "id",
+            "action",
+            "member",
+            "staff_uuid",
+            "before",
+            "after",
+            "outcome",
+            "message",
+            "created_at",
+        ]
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    status = ChoicesField(SyncStatus, read_only=True)
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "trigger",
+            "dry_run",
+            "status",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "step",
+            "progress_done",
+            "progress_total",
+            "summary",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class SyncRunDetailSerializer(SyncRunSerializer):
+    events = SyncEventSerializer(many=True, read_only=True)
+
+    class Meta(SyncRunSerializer.Meta):
+        fields = [*SyncRunSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Only plan: record what a sync would do, change nothing."
+    )
+
+
+class SyncRunViewSet(
+    PracticeScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sync runs of the practice, newest first; a run's detail lists its events."""
+
+    permission_classes = [IsPracticeAdminOrReadOnly]
+
+    def get_queryset(self) -> QuerySet[SyncRun]:
+        runs = SyncRun.objects.filter(practice=self.practice)
+        return runs.prefetch_related("events") if self.action == "retrieve" else runs
+
+    def get_serializer_class(self) -> type[SyncRunSerializer]:
+        return SyncRunDetailSerializer if self.action == "retrieve" else SyncRunSerializer
+
+    @extend_schema(request=SyncRequestSerializer, responses={202: SyncRunSerializer})
+    def create(self, request: Request) -> Response:
+        """Start a sync (or a dry run) in the background; poll the run for its progress."""
+        body = SyncRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        run = sync_request(
+            practice=self.practice,
+            trigger=SyncTrigger.API,
+            dry_run=body.validated_data["dry_run"],
+            by=self.member,
+        )
+        run.refresh_from_db()
+        return Response(SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

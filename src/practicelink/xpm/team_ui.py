@@ -1,0 +1,205 @@
+"""The XPM parts of Settings > Team, plugged into the team pages through `team.hooks`.
+
+The add/edit form gets the "XPM user" dropdown (link, change, unlink), the list gets a column
+of link badges (from the same plan the sync runs) and the "why not in the dropdown?" box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_POST
+
+from practicelink.team.access import admin_required
+from practicelink.team.forms import MemberForm
+from practicelink.team.hooks import MemberColumn
+from practicelink.team.models import Member, Practice
+from practicelink.team.selectors import member_get
+from practicelink.xpm import selectors, services
+from practicelink.xpm.models import LinkMethod, StaffLink, XpmConnection
+from practicelink.xpm.models import Staff as StaffRow
+
+FIELD = "xpm_staff"
+WHY_NOT = "why_not"
+
+
+def xpm_in_use(practice: Practice) -> bool:
+    """XPM is connected, or was: its staff and links are still shown."""
+    return (
+        XpmConnection.objects.filter(practice=practice).exists()
+        or StaffRow.objects.filter(practice=practice).exists()
+    )
+
+
+def _linked_staff(member: Member | None) -> StaffRow | None:
+    if member is None:
+        return None
+    link = StaffLink.objects.filter(member=member).select_related("staff").first()
+    return link.staff if link else None
+
+
+class StaffSelect(forms.Select):
+    """Options carry the staff's name and email; with `prefill`, picking one fills the form."""
+
+    template_name = "xpm/team_staff_select.html"
+
+    def __init__(self, *, prefill: bool) -> None:
+        super().__init__()
+        self.prefill = prefill
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["prefill"] = self.prefill
+        return context
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        staff = getattr(option["value"], "instance", None)
+        if staff is not None:
+            option["attrs"].update({"data-name": staff.name, "data-email": staff.email})
+        return option
+
+
+class StaffLinkFormExtension:
+    """The "XPM user" dropdown: exactly the unlinked staff (plus the member's own, on edit)."""
+
+    def extend(self, form: MemberForm) -> None:
+        if not xpm_in_use(form.practice):
+            return
+        current = _linked_staff(form.member)
+        staff = selectors.staff_unlinked(form.practice)
+        if current is not None:
+            staff = staff | StaffRow.objects.filter(pk=current.pk)
+        adding = form.member is None
+        field = forms.ModelChoiceField(
+            queryset=staff,
+            required=False,
+            label="XPM user",
+            empty_label="— not linked —",
+            initial=current,
+            widget=StaffSelect(prefill=adding),
+            help_text="XPM staff of the last sync not linked to a member. Someone missing? "
+            "Add them in XPM, then Sync now in Settings > Apps.",
+        )
+        form.fields = {FIELD: field, **form.fields}
+        if adding and form.is_bound:
+            self._fill_from_staff(form, field)
+
+    @staticmethod
+    def _fill_from_staff(form: MemberForm, field: forms.ModelChoiceField) -> None:
+        """Without JavaScript: a picked staff gives the name and email left blank."""
+        try:
+            picked = field.clean(form.data.get(form.add_prefix(FIELD)))
+        except ValidationError:
+            return  # reported when the form is validated
+        if picked is None:
+            return
+        data = form.data.copy()
+        for name, value in (("name", picked.name), ("email", picked.email)):
+            key = form.add_prefix(name)
+            if not data.get(key, "").strip():
+                data[key] = value
+        form.data = data
+
+    def save(self, form: MemberForm, member: Member, by: Member) -> str:
+        if FIELD not in form.cleaned_data:
+            return ""
+        chosen: StaffRow | None = form.cleaned_data[FIELD]
+        current = _linked_staff(member)
+        if chosen == current:
+            return ""
+        if current is not None:
+            services.link_delete(practice=form.practice, member=member, by=by)
+        if chosen is None:
+            return ""
+        result = services.link_create(
+            practice=form.practice, member=member, staff=chosen, method=LinkMethod.MANUAL, by=by
+        )
+        return result.warning
+
+
+class LinkBadges:
+    """The XPM column of the team list and the "why not in the dropdown?" box."""
+
+    def column(self, request: HttpRequest, members: Sequence[Member]) -> MemberColumn | None:
+        practice: Practice = request.practice  # type: ignore[attr-defined]
+        if not xpm_in_use(practice):
+            return None
+        links = {
+            link.member_id: link
+            for link in StaffLink.objects.filter(practice=practice).select_related("staff")
+        }
+        plans = selectors.link_plan(practice, timezone.now())
+        uuids = {uuid for action in plans.values() for uuid in action.staff_uuids}
+        staff = {s.uuid: s for s in selectors.staff_present(practice).filter(uuid__in=uuids)}
+        cells = {
+            member.pk: render_to_string(
+                "xpm/team_link_cell.html",
+                {
+                    "member": member,
+                    "link": links.get(member.pk),
+                    "action": plans.get(member.pk),
+                    "staff": [staff[u] for u in plans[member.pk].staff_uuids]
+                    if member.pk in plans
+                    else [],
+                },
+                request=request,
+            )
+            for member in members
+        }
+        return MemberColumn("XPM", cells)
+
+    def panel(self, request: HttpRequest) -> SafeString:
+        practice: Practice = request.practice  # type: ignore[attr-defined]
+        if not xpm_in_use(practice):
+            return SafeString("")
+        return render_to_string("xpm/team_why_not.html", _why_not_context(request), request)
+
+
+def _why_not_context(request: HttpRequest) -> dict[str, Any]:
+    email = request.GET.get(WHY_NOT, "").strip()
+    practice: Practice = request.practice  # type: ignore[attr-defined]
+    answer = selectors.why_not_in_dropdown(practice, email) if email else None
+    return {"email": email, "answer": answer, "field": WHY_NOT}
+
+
+@admin_required
+def why_not(request: HttpRequest) -> HttpResponse:
+    """The answer alone, for the box's htmx request (without JS the box asks the team page)."""
+    return render(request, "xpm/team_why_not_answer.html", _why_not_context(request))
+
+
+@require_POST
+@admin_required
+def suggestion_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click on a suggested match: link the member to the unlinked staff with its email."""
+    practice: Practice = request.practice  # type: ignore[attr-defined]
+    member = member_get(practice=practice, pk=pk)
+    staff = get_object_or_404(selectors.staff_present(practice), uuid=request.POST.get("staff", ""))
+    try:
+        if staff.email_normalised != member.email_normalised:
+            raise ValidationError(
+                f"{staff.name} does not have {member.name}'s email: link them by hand "
+                "in the edit form."
+            )
+        services.link_create(
+            practice=practice,
+            member=member,
+            staff=staff,
+            method=LinkMethod.EMAIL,
+            by=request.member,  # type: ignore[attr-defined]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.name} is now linked to {staff.name} in XPM.")
+    return redirect("team:list")
