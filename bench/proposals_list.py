@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,6 +80,7 @@ def run(target: str, rows: int, repeat: int, explain: bool) -> None:
         measure(practice, admin_user, repeat, explain)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @contextmanager
