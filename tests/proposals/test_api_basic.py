@@ -93,7 +93,7 @@ def test_status_changes_and_accepted_is_final(admin_api, acme):
 
     back = admin_api.post(_detail(proposal_id, "status"), {"status": "draft"}, format="json")
     assert back.status_code == 400
-    assert back.json() == {"status": ["A accepted proposal cannot become draft."]}
+    assert back.json() == {"status": ["An accepted proposal cannot become draft."]}
     edit = admin_api.patch(_detail(proposal_id), {"title": "Changed"}, format="json")
     assert edit.status_code == 400
     assert edit.json() == {"detail": ["An accepted proposal cannot be changed."]}

@@ -47,6 +47,13 @@ def test_create_stores_lines_in_order_and_the_total(practice, acme):
     ]
 
 
+def test_line_amounts_round_half_up_to_the_cent(practice, acme):
+    line = ServiceLine("Payroll", "", Decimal("2.5"), Decimal("33.33"))
+    proposal = proposal_create(practice=practice, client=acme, title="Half", services=[line])
+    assert proposal.services.get().amount == Decimal("83.33")
+    assert proposal.total == Decimal("83.33")
+
+
 def test_numbers_run_per_practice(practice, acme):
     other = ClientFactory(practice=PracticeFactory(), name="Other")
     ours = [make_proposal(acme).reference for _ in range(3)]
@@ -162,11 +169,6 @@ def test_accepted_proposal_cannot_be_edited(practice, acme):
     _accept_then_edit(practice, acme, stale=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="proposal_update trusts the caller's copy of the status instead of locking and "
-    "re-reading the row: a copy loaded before the acceptance still edits an accepted proposal",
-)
 def test_accepted_proposal_cannot_be_edited_through_a_stale_copy(practice, acme):
     _accept_then_edit(practice, acme, stale=True)
 
@@ -228,8 +230,8 @@ def test_sending_again_moves_the_sent_stamp(practice, acme):
     [
         ([], Status.DRAFT, "A draft proposal cannot become draft."),
         ([Status.SENT], Status.SENT, "A sent proposal cannot become sent."),
-        ([Status.ACCEPTED], Status.DRAFT, "A accepted proposal cannot become draft."),
-        ([Status.ACCEPTED], Status.LOST, "A accepted proposal cannot become lost."),
+        ([Status.ACCEPTED], Status.DRAFT, "An accepted proposal cannot become draft."),
+        ([Status.ACCEPTED], Status.LOST, "An accepted proposal cannot become lost."),
         ([Status.DECLINED], Status.ACCEPTED, "A declined proposal cannot become accepted."),
         ([Status.LOST], Status.DECLINED, "A lost proposal cannot become declined."),
         ([], "archived", "Unknown status “archived”."),

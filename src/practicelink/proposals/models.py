@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
@@ -76,4 +76,4 @@ class Service(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.price).quantize(Decimal("0.01"))
+        return (self.quantity * self.price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

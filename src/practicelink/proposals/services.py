@@ -109,6 +109,7 @@ def proposal_update(
 ) -> Proposal:
     if proposal.practice_id != practice.pk:
         raise Proposal.DoesNotExist("No such proposal in this practice.")
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status == Status.ACCEPTED:
         raise ValidationError("An accepted proposal cannot be changed.")
     proposal.title = _clean(practice, client, title, services)
@@ -129,7 +130,9 @@ def proposal_set_status(*, practice: Practice, proposal: Proposal, status: str) 
     current = Status(proposal.status)
     if status not in ALLOWED_TRANSITIONS[current]:
         wanted = Status(status).label.lower()
-        message = f"A {current.label.lower()} proposal cannot become {wanted}."
+        label = current.label.lower()
+        article = "An" if label[0] in "aeiou" else "A"
+        message = f"{article} {label} proposal cannot become {wanted}."
         raise ValidationError({"status": message})
     proposal.status = status
     stamp = STATUS_TIMESTAMPS.get(Status(status))
