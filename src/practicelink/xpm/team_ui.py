@@ -141,21 +141,18 @@ class LinkBadges:
         plans = selectors.link_plan(practice, timezone.now())
         uuids = {uuid for action in plans.values() for uuid in action.staff_uuids}
         staff = {s.uuid: s for s in selectors.staff_present(practice).filter(uuid__in=uuids)}
-        cells = {
-            member.pk: render_to_string(
-                "xpm/team_link_cell.html",
-                {
-                    "member": member,
-                    "link": links.get(member.pk),
-                    "action": plans.get(member.pk),
-                    "staff": [staff[u] for u in plans[member.pk].staff_uuids]
-                    if member.pk in plans
-                    else [],
-                },
-                request=request,
-            )
-            for member in members
-        }
+
+        def cell(member: Member) -> SafeString:
+            action = plans.get(member.pk)
+            context = {
+                "member": member,
+                "link": links.get(member.pk),
+                "action": action,
+                "staff": [staff[uuid] for uuid in action.staff_uuids] if action else [],
+            }
+            return render_to_string("xpm/team_link_cell.html", context, request)
+
+        cells = {member.pk: cell(member) for member in members}
         return MemberColumn("XPM", cells)
 
     def panel(self, request: HttpRequest) -> SafeString:
