@@ -7,3 +7,8 @@ os.environ.setdefault("PRACTICELINK_TESTING", "1")
 os.environ.setdefault("PRACTICELINK_DATA_DIR", tempfile.mkdtemp(prefix="practicelink-test-"))
 
 from practicelink.settings import *  # noqa: F403
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: WAL and the busy timeout then hold for threads too,
+    # as in production (tests run two workers of the sync at once).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

@@ -91,3 +91,14 @@ def test_tick_queues_connected_practices_whose_interval_has_passed(practice, con
     assert runs.count() == 2
     assert runs.first().trigger == SyncTrigger.PERIODIC
     assert not SyncRun.objects.filter(practice=unconnected).exists()
+
+
+def test_sync_is_refused_while_xpm_is_not_connected(admin_web, admin_api, practice):
+    page = admin_web.post(reverse("xpm:sync-now"), follow=True).content.decode()
+    assert "XPM is not connected: an admin can connect it in Settings &gt; Apps." in page
+    answer = admin_api.post("/api/v1/xpm/syncs/", {"dry_run": False}, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "detail": ["XPM is not connected: an admin can connect it in Settings > Apps."]
+    }
+    assert not SyncRun.objects.filter(practice=practice).exists()

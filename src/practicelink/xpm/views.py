@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,9 +52,16 @@ def apps(request: HttpRequest) -> HttpResponse:
 
 
 def _start(request: HttpRequest, *, dry_run: bool) -> HttpResponse:
-    run = sync_request(
-        practice=request.practice, trigger=SyncTrigger.MANUAL, dry_run=dry_run, by=request.member
-    )
+    try:
+        run = sync_request(
+            practice=request.practice,
+            trigger=SyncTrigger.MANUAL,
+            dry_run=dry_run,
+            by=request.member,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("xpm:apps")
     if request.htmx:
         return redirect("xpm:run-progress", pk=run.pk)
     return redirect("xpm:apps")

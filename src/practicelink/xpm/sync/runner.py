@@ -11,13 +11,20 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from practicelink.team.models import Member, Practice
 from practicelink.xpm.client import RateLimitDenied, XpmClient, XpmError, XpmRateLimited
-from practicelink.xpm.models import SyncRun, SyncStatus, SyncTrigger
+from practicelink.xpm.models import (
+    ConnectionStatus,
+    SyncRun,
+    SyncStatus,
+    SyncTrigger,
+    XpmConnection,
+)
 from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.sync.events import progress
 from practicelink.xpm.sync.staff import staff_reconcile
@@ -42,6 +49,12 @@ def sync_request(
 ) -> SyncRun:
     """Record a queued run and enqueue it once the transaction commits."""
     from practicelink.xpm.tasks import sync_run_task
+
+    connected = XpmConnection.objects.filter(
+        practice=practice, status=ConnectionStatus.CONNECTED
+    ).exists()
+    if not connected:
+        raise ValidationError("XPM is not connected: an admin can connect it in Settings > Apps.")
 
     run = SyncRun.objects.create(practice=practice, trigger=trigger, dry_run=dry_run, started_by=by)
     transaction.on_commit(lambda: sync_run_task(run.pk))
