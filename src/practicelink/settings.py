@@ -186,6 +186,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One line per XPM call is noise at INFO; the sync log records what matters.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
 
 AUTHENTICATION_BACKENDS = ["practicelink.team.backends.EmailBackend"]
