@@ -45,6 +45,14 @@ def staff_unlinked(practice: Practice) -> QuerySet[StaffRow]:
     return staff_present(practice).filter(link__isnull=True).order_by("name", "id")
 
 
+def linked_staff(member: Member | None) -> StaffRow | None:
+    """The staff a member is linked to, if any (None for a member being added)."""
+    if member is None:
+        return None
+    link = StaffLink.objects.filter(member=member).select_related("staff").first()
+    return link.staff if link else None
+
+
 def member_sides(practice: Practice) -> list[MemberSide]:
     links = dict(
         StaffLink.objects.filter(practice=practice).values_list("member_id", "staff__uuid")

@@ -92,6 +92,36 @@ def link_delete(*, practice: Practice, member: Member, by: Member | None = None)
     link.delete()
 
 
+@transaction.atomic
+def link_replace(
+    *, practice: Practice, member: Member, staff: StaffRow | None, by: Member | None = None
+) -> str:
+    """Link, change or unlink (`staff` None) a member by hand; returns the warning to show."""
+    link = StaffLink.objects.filter(practice=practice, member=member).first()
+    if link is not None and staff is not None and link.staff_id == staff.pk:
+        return ""
+    if link is not None:
+        link_delete(practice=practice, member=member, by=by)
+    if staff is None:
+        return ""
+    return link_create(
+        practice=practice, member=member, staff=staff, method=LinkMethod.MANUAL, by=by
+    ).warning
+
+
+def suggestion_accept(
+    *, practice: Practice, member: Member, staff: StaffRow, by: Member | None = None
+) -> LinkResult:
+    """One click on a suggested match: only a staff with the member's email qualifies."""
+    if staff.email_normalised != member.email_normalised:
+        raise ValidationError(
+            f"{staff.name} does not have {member.name}'s email: link them by hand in the edit form."
+        )
+    return link_create(
+        practice=practice, member=member, staff=staff, method=LinkMethod.EMAIL, by=by
+    )
+
+
 def staff_get(*, practice: Practice, pk: int) -> StaffRow:
     staff = StaffRow.objects.filter(practice=practice, pk=pk).first()
     if staff is None:

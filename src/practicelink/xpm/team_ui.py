@@ -25,8 +25,8 @@ from practicelink.team.hooks import MemberColumn
 from practicelink.team.models import Member, Practice
 from practicelink.team.selectors import member_get
 from practicelink.xpm import selectors, services
-from practicelink.xpm.models import LinkMethod, StaffLink, XpmConnection
 from practicelink.xpm.models import Staff as StaffRow
+from practicelink.xpm.models import StaffLink, XpmConnection
 
 FIELD = "xpm_staff"
 WHY_NOT = "why_not"
@@ -38,13 +38,6 @@ def xpm_in_use(practice: Practice) -> bool:
         XpmConnection.objects.filter(practice=practice).exists()
         or StaffRow.objects.filter(practice=practice).exists()
     )
-
-
-def _linked_staff(member: Member | None) -> StaffRow | None:
-    if member is None:
-        return None
-    link = StaffLink.objects.filter(member=member).select_related("staff").first()
-    return link.staff if link else None
 
 
 class StaffSelect(forms.Select):
@@ -75,7 +68,7 @@ class StaffLinkFormExtension:
     def extend(self, form: MemberForm) -> None:
         if not xpm_in_use(form.practice):
             return
-        current = _linked_staff(form.member)
+        current = selectors.linked_staff(form.member)
         staff = selectors.staff_unlinked(form.practice)
         if current is not None:
             staff = staff | StaffRow.objects.filter(pk=current.pk)
@@ -113,18 +106,9 @@ class StaffLinkFormExtension:
     def save(self, form: MemberForm, member: Member, by: Member) -> str:
         if FIELD not in form.cleaned_data:
             return ""
-        chosen: StaffRow | None = form.cleaned_data[FIELD]
-        current = _linked_staff(member)
-        if chosen == current:
-            return ""
-        if current is not None:
-            services.link_delete(practice=form.practice, member=member, by=by)
-        if chosen is None:
-            return ""
-        result = services.link_create(
-            practice=form.practice, member=member, staff=chosen, method=LinkMethod.MANUAL, by=by
+        return services.link_replace(
+            practice=form.practice, member=member, staff=form.cleaned_data[FIELD], by=by
         )
-        return result.warning
 
 
 class LinkBadges:
@@ -183,16 +167,10 @@ def suggestion_accept(request: HttpRequest, pk: int) -> HttpResponse:
     member = member_get(practice=practice, pk=pk)
     staff = get_object_or_404(selectors.staff_present(practice), uuid=request.POST.get("staff", ""))
     try:
-        if staff.email_normalised != member.email_normalised:
-            raise ValidationError(
-                f"{staff.name} does not have {member.name}'s email: link them by hand "
-                "in the edit form."
-            )
-        services.link_create(
+        services.suggestion_accept(
             practice=practice,
             member=member,
             staff=staff,
-            method=LinkMethod.EMAIL,
             by=request.member,  # type: ignore[attr-defined]
         )
     except ValidationError as error:
