@@ -7,9 +7,9 @@ from functools import cache
 from django.conf import settings
 
 from practicelink.team.models import Practice
-from practicelink.xpm.client import InProcessRateLimiter, RateLimiter, XpmClient
 from practicelink.xpm.models import ConnectionStatus, XpmConnection
 from practicelink.xpm.oauth import XpmAuthError, access_token
+from practicelink.xpm.remote import InProcessRateLimiter, RateLimiter, XpmClient
 
 
 @cache

@@ -17,7 +17,6 @@ from django.db.models import Count
 from django.utils import timezone
 
 from practicelink.team.models import Member, Practice
-from practicelink.xpm.client import RateLimitDenied, XpmClient, XpmError, XpmRateLimited
 from practicelink.xpm.models import (
     ConnectionStatus,
     SyncRun,
@@ -26,6 +25,7 @@ from practicelink.xpm.models import (
     XpmConnection,
 )
 from practicelink.xpm.oauth import XpmAuthError
+from practicelink.xpm.remote import RateLimitDenied, XpmClient, XpmError, XpmRateLimited
 from practicelink.xpm.sync.events import progress
 from practicelink.xpm.sync.staff import staff_reconcile
 

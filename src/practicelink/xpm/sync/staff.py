@@ -9,10 +9,10 @@ from django.db import transaction
 
 from practicelink.team.models import Member
 from practicelink.xpm import selectors, services
-from practicelink.xpm.client import NewStaff, XpmClient, XpmError
-from practicelink.xpm.client import Staff as XpmStaff
 from practicelink.xpm.models import EventOutcome, LinkMethod, StaffCreation, StaffLink, SyncRun
 from practicelink.xpm.models import Staff as StaffRow
+from practicelink.xpm.remote import NewStaff, XpmClient, XpmError
+from practicelink.xpm.remote import Staff as XpmStaff
 from practicelink.xpm.sync.events import event, progress
 from practicelink.xpm.sync.plan import Action, Kind, StaffSide, plan_staff
 

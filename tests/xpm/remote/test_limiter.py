@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from practicelink.xpm.client import InProcessRateLimiter, NoLimit, RateLimitDenied
+from practicelink.xpm.remote import InProcessRateLimiter, NoLimit, RateLimitDenied
 
 
 def observe(limiter, key="t", *, minute=None, day=None, retry_after=None):

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from practicelink.xpm.client import codec
-from practicelink.xpm.client.errors import XpmBusinessError, XpmProtocolError
-from practicelink.xpm.client.records import (
+from practicelink.xpm.remote import codec
+from practicelink.xpm.remote.errors import XpmBusinessError, XpmProtocolError
+from practicelink.xpm.remote.records import (
     Category,
     Client,
     ClientUpdate,
@@ -26,7 +26,7 @@ from practicelink.xpm.client.records import (
     TaskType,
     Template,
 )
-from tests.xpm.client.client_samples import (
+from tests.xpm.remote.samples import (
     CATEGORIES,
     CATEGORIES_EMPTY,
     CLIENT_GET,

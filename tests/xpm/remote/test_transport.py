@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from practicelink.xpm.client import (
+from practicelink.xpm.remote import (
     InProcessRateLimiter,
     NewStaff,
     Quota,
@@ -21,7 +21,7 @@ from practicelink.xpm.client import (
     XpmTokenExpired,
     XpmUnauthorized,
 )
-from tests.xpm.client.client_samples import (
+from tests.xpm.remote.samples import (
     BAD_TENANT,
     BAD_TOKEN,
     ERRORS,

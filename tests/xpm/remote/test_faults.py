@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from practicelink.xpm.client import (
+from practicelink.xpm.remote import (
     InProcessRateLimiter,
     NewStaff,
     RateLimitDenied,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from practicelink.xpm.client import (
+from practicelink.xpm.remote import (
     ClientUpdate,
     JobAssignment,
     NewClient,

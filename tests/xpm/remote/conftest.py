@@ -3,7 +3,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from practicelink.xpm.client import NoLimit, RateLimiter, RetryPolicy, XpmClient
+from practicelink.xpm.remote import NoLimit, RateLimiter, RetryPolicy, XpmClient
 from xpm_emulator.seed import DEMO_TENANT_ID
 from xpm_emulator.testing import EmulatorHandle, running_emulator
 

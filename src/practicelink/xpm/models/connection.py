@@ -1,0 +1,64 @@
+"""The practice's OAuth connection to one XPM tenant, and its sync settings."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from practicelink.team.models import Member, Practice
+
+
+class ConnectionStatus(models.TextChoices):
+    CHOOSE_TENANT = "choose_tenant", "Choose a practice"
+    CONNECTED = "connected", "Connected"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+
+
+class XpmConnection(models.Model):
+    """A practice's OAuth grant to one XPM tenant. Tokens are encrypted (see crypto.py)."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, related_name="xpm_connection"
+    )
+    status = models.CharField(max_length=20, choices=ConnectionStatus.choices)
+    tenant_id = models.CharField(max_length=64, blank=True)
+    tenant_name = models.CharField(max_length=255, blank=True)
+    connection_id = models.CharField(max_length=64, blank=True)
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    scope = models.TextField(blank=True)
+    connected_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    problem = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.practice} → {self.tenant_name or '?'} ({self.status})"
+
+
+class ConflictPolicy(models.TextChoices):
+    XPM_WINS = "xpm_wins", "XPM wins"
+    PRACTICELINK_WINS = "practicelink_wins", "practicelink wins"
+
+
+class SyncSettings(models.Model):
+    """Per-practice sync settings (Settings > Apps > XPM)."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="xpm_settings")
+    creation_window_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="Hours after a member is added before the sync creates them in XPM "
+        "(0 = at the next sync).",
+    )
+    auto_link = models.BooleanField(
+        default=False,
+        help_text="Link a member automatically when exactly one unlinked XPM staff "
+        "has their email.",
+    )
+    sync_interval_minutes = models.PositiveIntegerField(default=5)
+    conflict_policy = models.CharField(
+        max_length=20, choices=ConflictPolicy.choices, default=ConflictPolicy.XPM_WINS
+    )
+
+    def __str__(self) -> str:
+        return f"XPM settings of {self.practice}"
