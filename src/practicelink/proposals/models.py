@@ -18,6 +18,10 @@ class Status(models.TextChoices):
     LOST = "lost", "Lost"
 
 
+def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
+    return (quantity * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def proposal_reference(number: int) -> str:
     return f"PROP-{number:04d}"
 
@@ -76,4 +80,4 @@ class Service(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return line_amount(self.quantity, self.price)

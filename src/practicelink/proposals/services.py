@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from practicelink.clients.models import Client
-from practicelink.proposals.models import Proposal, Service, Status
+from practicelink.proposals.models import Proposal, Service, Status, line_amount
 from practicelink.team.models import Practice
 
 
@@ -41,6 +41,28 @@ ALLOWED_TRANSITIONS = {
 }
 
 
+def column_limit(model: type[models.Model], field: str) -> Decimal:
+    """The largest amount a decimal column holds (SQLite would store more, then fail to read it)."""
+    column = model._meta.get_field(field)
+    assert isinstance(column, models.DecimalField)
+    places = column.decimal_places
+    return Decimal(10) ** (column.max_digits - places) - Decimal(1).scaleb(-places)
+
+
+def _check_amounts(services: Sequence[ServiceLine]) -> None:
+    """Refuse amounts the columns cannot hold, before anything is written."""
+    for line in services:
+        for field in ("quantity", "price"):
+            limit = column_limit(Service, field)
+            if getattr(line, field) > limit:
+                raise ValidationError(
+                    {"services": f"“{line.name}”: {field} cannot be more than {limit:,}."}
+                )
+    limit = column_limit(Proposal, "total")
+    if sum((line_amount(line.quantity, line.price) for line in services), Decimal("0.00")) > limit:
+        raise ValidationError({"services": f"The proposal's total cannot be more than {limit:,}."})
+
+
 def _clean(practice: Practice, client: Client, title: str, services: Sequence[ServiceLine]) -> str:
     if client.practice_id != practice.pk:
         raise ValidationError({"client": "The client must belong to this practice."})
@@ -56,6 +78,7 @@ def _clean(practice: Practice, client: Client, title: str, services: Sequence[Se
             raise ValidationError({"services": f"“{line.name}”: quantity must be above zero."})
         if line.price < 0:
             raise ValidationError({"services": f"“{line.name}”: price cannot be negative."})
+    _check_amounts(services)
     return title
 
 
