@@ -11,6 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from xpm_emulator.server import add_arguments as emulator_arguments
+
 
 def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practicelink.settings")
@@ -75,6 +77,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dir() -> Path:
+    data_dir = Path(os.environ.get("PRACTICELINK_DATA_DIR", "var"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return data_dir
+
+
 def _children(args: argparse.Namespace) -> list[list[str]]:
     python = sys.executable
     return [
@@ -89,6 +97,9 @@ def _children(args: argparse.Namespace) -> list[list[str]]:
             str(args.web_workers),
             "--access-logfile",
             "-",
+            # gunicorn's default control socket is one path for the whole machine.
+            "--control-socket",
+            str((_data_dir() / "gunicorn.ctl").resolve()),
         ],
         [python, "-m", "practicelink.cli", "worker"],
     ]
@@ -121,13 +132,13 @@ def _supervise(running: list[subprocess.Popen], commands: Sequence[list[str]]) -
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the emulator (unless --no-emulator), set up the demo, serve app and worker."""
+    # Settings (here and in the children) build the site URL from these unless it is set.
+    os.environ.update(PRACTICELINK_HOST=args.host, PRACTICELINK_PORT=str(args.port))
     started: list[subprocess.Popen] = []
     args.emulator_url = None
     if not args.no_emulator:
         url = f"http://127.0.0.1:{args.emulator_port}"
-        data_dir = Path(os.environ.get("PRACTICELINK_DATA_DIR", "var"))
-        data_dir.mkdir(parents=True, exist_ok=True)
-        state = data_dir / "xpm-emulator.json"
+        state = _data_dir() / "xpm-emulator.json"
         emulator = subprocess.Popen(
             [
                 *(sys.executable, "-m", "xpm_emulator.server"),
@@ -145,7 +156,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for process in started:
             process.terminate()
         raise
-    print(f"practicelink is at http://{args.host}:{args.port}/  (Ctrl-C stops it)")
+    from django.conf import settings
+
+    print(f"practicelink is at {settings.SITE_URL}/  (Ctrl-C stops it)")
     return _supervise(started, _children(args))
 
 
@@ -156,9 +169,10 @@ def cmd_worker(_: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from xpm_emulator.server import main as emulator_main
+    from xpm_emulator.server import serve
 
-    return emulator_main(args.rest) or 0
+    serve(args)
+    return 0
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -188,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_demo
     )
     emulator = commands.add_parser("emulator", help="run the XPM emulator alone")
-    emulator.add_argument("rest", nargs=argparse.REMAINDER, help="--port, --seed, --state")
+    emulator_arguments(emulator)
     emulator.set_defaults(func=cmd_emulator)
     manage = commands.add_parser("manage", help="Django's manage.py commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -34,7 +34,13 @@ SECRET_KEY = _secret_key()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("PRACTICELINK_SITE_URL", default="http://127.0.0.1:8000")
+_HOST = env.str("PRACTICELINK_HOST", default="127.0.0.1")
+_PUBLIC_HOST = "127.0.0.1" if _HOST == "0.0.0.0" else _HOST  # noqa: S104
+#: public address; by default where `practicelink run` serves (PRACTICELINK_HOST and _PORT)
+SITE_URL = env.str(
+    "PRACTICELINK_SITE_URL",
+    default=f"http://{_PUBLIC_HOST}:{env.int('PRACTICELINK_PORT', default=8000)}",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -187,7 +193,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # One line per XPM call is noise at INFO; the sync log records what matters.
-    "loggers": {"httpx": {"level": "WARNING"}},
+    # Huey's consumer adds its own handler unless "huey" has one: give it ours, once.
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "huey": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 AUTHENTICATION_BACKENDS = ["practicelink.team.backends.EmailBackend"]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -27,6 +28,8 @@ router.register("xpm/syncs", SyncRunViewSet, basename="xpm-sync")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="proposals:list"), name="home"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("practicelink/favicon.svg"))),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invite/<str:token>/", team_views.invitation_accept, name="invitation-accept"),
     path("practice/switch/", team_views.practice_switch, name="practice-switch"),

@@ -41,13 +41,21 @@ def build_server(app: Starlette, host: str = "127.0.0.1", port: int = 8765) -> u
     return uvicorn.Server(config)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="xpm-emulator", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emulator's options, shared with `practicelink emulator`."""
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", choices=["demo", "none"], default="demo")
     parser.add_argument("--state", metavar="FILE", help="load state from FILE, save it at exit")
-    args = parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="xpm-emulator", description=__doc__)
+    add_arguments(parser)
+    serve(parser.parse_args(argv))
+
+
+def serve(args: argparse.Namespace) -> None:
     config = EmulatorConfig(seed=args.seed, state_path=args.state)
     server = build_server(create_app(config), args.host, args.port)
     print(f"XPM emulator on http://{args.host}:{args.port}/practicemanager/3.1/", flush=True)
