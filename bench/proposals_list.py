@@ -1,33 +1,46 @@
-"""Proposals screen at 100,000 proposals: page, filters, search, counts, CSV export.
+"""Proposals screen at 100,000 proposals: pages, filters, status counts, CSV export.
 
-    .venv/bin/python -m bench.proposals_list [--rows 100000] [--repeat 5] [--explain]
+    .venv/bin/python -m bench.proposals_list [--rows 100000] [--repeat 20] [--explain]
 
-Runs on a temporary SQLite database and, when DATABASE_URL is set, also on a fresh test
-database of that server (`test_<name>`, created and dropped here; the configured database
-itself is not touched). Each target runs in its own process, so each gets its own settings.
-Timings are whole requests through Django's test client (middleware, queries, templates).
+Each figure is printed next to its floor, measured in the same run, interleaved:
+- a page's server time (the whole request through Django's test client: middleware, queries,
+  template) vs the same SQL statements on a bare cursor;
+- the CSV export vs the same SQL on a bare cursor written out by a plain `csv.writer` loop,
+  with the peak RSS growth of the process for each.
+Runs on a throw-away SQLite database and, when DATABASE_URL is set, also on a throw-away
+database `bench_proposals_<pid>` created on that server (after VACUUM ANALYZE, as production
+has statistics). Each target runs in its own process. Appends a JSON line to
+bench/results/proposals_list.jsonl.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import csv
+import io
 import random
-import shutil
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlencode
+
+from bench.harness import (
+    analyze_postgresql,
+    environment,
+    interleaved,
+    peak_rss_kb,
+    print_environment,
+    print_header,
+    print_row,
+    record,
+    reset_peak_rss,
+    run_each_target,
+    summary,
+    throwaway_database,
+)
 
 WORDS = ("annual", "tax", "payroll", "bookkeeping", "advisory", "audit", "budget", "forecast")
 WORDS += ("compliance", "company", "secretarial", "vat", "review", "planning", "cashflow")
@@ -39,48 +52,34 @@ START = datetime(2023, 1, 1, tzinfo=UTC)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--explain", action="store_true", help="print SQLite query plans")
+    parser.add_argument("--repeat", type=int, default=20, help="rounds of interleaved requests")
+    parser.add_argument("--explain", action="store_true", help="print the query plans")
     parser.add_argument("--target", choices=["sqlite", "database-url"])
     args = parser.parse_args()
+    options = ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+    options += ["--explain"] if args.explain else []
     if args.target:
         run(args.target, args.rows, args.repeat, args.explain)
-        return
-    targets = ["sqlite"] + (["database-url"] if os.environ.get("DATABASE_URL") else [])
-    for target in targets:
-        command = [sys.executable, "-m", "bench.proposals_list", "--target", target]
-        command += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
-        command += ["--explain"] if args.explain else []
-        subprocess.run(command, check=True)
+    else:
+        run_each_target("bench.proposals_list", options)
 
 
 def run(target: str, rows: int, repeat: int, explain: bool) -> None:
-    data_dir = tempfile.mkdtemp(prefix="practicelink-bench-")
-    os.environ.update(
-        PRACTICELINK_DATA_DIR=data_dir,
-        DJANGO_SETTINGS_MODULE="practicelink.settings",
-        DJANGO_ALLOWED_HOSTS="testserver",
-        LOG_LEVEL="WARNING",
-    )
-    if target == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = str(Path(data_dir) / "bench.sqlite3")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        print(f"\n== {connection.vendor} ({connection.settings_dict['NAME']}), {rows:,} proposals")
+    with throwaway_database("bench_proposals", use_database_url=target != "sqlite") as db:
+        print(
+            f"\n== proposals list on {db.vendor} ({db.settings_dict['NAME']}), {rows:,} proposals"
+        )
         started = time.perf_counter()
         practice, admin_user = build(rows)
+        analyze_postgresql(db)
         print(f"built in {time.perf_counter() - started:.1f} s")
-        measure(practice, admin_user, repeat, explain)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        env = environment(db)
+        print_environment(env)
+        figures = measure(practice, admin_user, repeat, explain)
+        env["load_after"] = environment(db)["load"]
+        print(f"load after: {' '.join(map(str, env['load_after']))}")
+        path = record("proposals_list", {"rows": rows, "repeat": repeat, **env, **figures})
+        print(f"appended to {path}")
 
 
 @contextmanager
@@ -152,22 +151,94 @@ def build(rows: int) -> tuple[Any, Any]:
     return practice, user
 
 
-def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median milliseconds over `repeat` calls (after one warm-up), and the last result."""
-    result = call()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), result
-
-
-def measure(practice: Any, user: Any, repeat: int, explain: bool) -> None:
+def capture(call: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """The SQL statements (with their parameters) that one call sends to the database."""
     from django.db import connection
-    from django.http import QueryDict
+
+    statements: list[tuple[str, Any]] = []
+
+    def wrapper(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        call()
+    return statements
+
+
+def bare(statements: list[tuple[str, Any]], sink: Callable[[Any], Any] | None = None) -> int:
+    """The floor: the same statements on a bare DB-API cursor, every row fetched (and given
+    to `sink` when set); no ORM, no template, no middleware. Returns the rows read."""
+    from django.db import connection
+
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            if cursor.description is None:
+                continue
+            while batch := cursor.fetchmany(2000):
+                rows += len(batch)
+                if sink is not None:
+                    sink(batch)
+    return rows
+
+
+def csv_floor(statements: list[tuple[str, Any]]) -> Callable[[], int]:
+    """Bare cursor → csv.writer → encoded bytes: the least an export can cost."""
+
+    def run() -> int:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def sink(batch: list[tuple]) -> None:
+            writer.writerows(batch)
+            buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+
+        return bare(statements, sink)
+
+    return run
+
+
+PAGES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
+    "unfiltered first page": lambda partner, manager: {},
+    "partner filter": lambda partner, manager: {"partner": partner.pk},
+    "manager + status (sent, accepted)": lambda partner, manager: {
+        "manager": manager.pk,
+        "status": ["sent", "accepted"],
+    },
+    "created in 2024 (date range)": lambda partner, manager: {
+        "created_after": "2024-01-01",
+        "created_before": "2024-12-31",
+    },
+    "manager + status + created range": lambda partner, manager: {
+        "manager": manager.pk,
+        "status": ["sent", "accepted"],
+        "created_after": "2024-01-01",
+        "created_before": "2024-12-31",
+    },
+    "text search (title word)": lambda partner, manager: {"q": "payroll"},
+    "text search (PROP-01234)": lambda partner, manager: {"q": "PROP-01234"},
+    "sort by client, page 200": lambda partner, manager: {"sort": "client", "page": 200},
+    "sent range, sort -total, 100/page": lambda partner, manager: {
+        "sent_after": "2025-01-01",
+        "sort": "-total",
+        "per_page": 100,
+    },
+}
+#: the pages issue 12 sets a goal for: p95 of the server time
+PAGE_GOAL_MS = 30.0
+PAGE_GOALS = ("partner filter", "manager + status (sent, accepted)", "created in 2024 (date range)")
+EXPORT_GOAL_ROWS_PER_S = {"sqlite": 50_000, "postgresql": 40_000}
+EXPORT_GOAL_RSS_MB = 50
+EXPORT_GOAL_FLOOR_RATIO = 2.0
+
+
+def measure(practice: Any, user: Any, repeat: int, explain: bool) -> dict[str, Any]:
+    from django.db import connection
     from django.test import Client as Browser
-    from django.test.utils import CaptureQueriesContext
 
     from practicelink.proposals.filters import ProposalFilterSet
     from practicelink.proposals.selectors import proposal_list, proposal_status_counts
@@ -178,75 +249,125 @@ def measure(practice: Any, user: Any, repeat: int, explain: bool) -> None:
     everything = proposal_list(practice=practice)
     request = SimpleNamespace(practice=practice)  # all the FilterSet reads from a request
     partner, manager = Member.objects.get(name="Member 03"), Member.objects.get(name="Member 20")
-    pages = {
-        "unfiltered first page": {},
-        "partner filter": {"partner": partner.pk},
-        "manager + status + created range": {
-            "manager": manager.pk,
-            "status": ["sent", "accepted"],
-            "created_after": "2024-01-01",
-            "created_before": "2024-12-31",
-        },
-        "text search (title word)": {"q": "payroll"},
-        "text search (PROP-01234)": {"q": "PROP-01234"},
-        "sort by client, page 200": {"sort": "client", "page": 200},
-        "sent range, sort -total, 100/page": {
-            "sent_after": "2025-01-01",
-            "sort": "-total",
-            "per_page": 100,
-        },
-    }
-    print(f"{'page (GET /proposals/)':<40}{'median ms':>10}{'queries':>9}{'matches':>9}")
-    for label, params in pages.items():
-        with CaptureQueriesContext(connection) as queries:
-            ms, response = timed(lambda p=params: browser.get("/proposals/", p), repeat)
-        assert response.status_code == 200, response.status_code
-        filterset = ProposalFilterSet(
-            QueryDict(urlencode(params, doseq=True)), queryset=everything, request=request
-        )
-        count = filterset.qs.count() if filterset.is_valid() else "invalid"
-        print(f"{label:<40}{ms:>10.1f}{len(queries) // (repeat + 1):>9}{count:>9,}")
+    params = {label: make(partner, manager) for label, make in PAGES.items()}
 
-    ms, _ = timed(lambda: proposal_status_counts(everything), repeat)
-    print(f"{'count per status (all rows)':<40}{ms:>10.1f}{1:>9}")
+    def page(query: dict[str, Any]) -> Callable[[], Any]:
+        def get() -> Any:
+            response = browser.get("/proposals/", query)
+            assert response.status_code == 200, response.status_code
+            return response
+
+        return get
+
+    cases: dict[str, Callable[[], Any]] = {}
+    queries: dict[str, int] = {}
+    for label, query in params.items():
+        statements = capture(page(query))
+        queries[label] = len(statements)
+        cases[label] = page(query)
+        cases[f"floor: {label}"] = lambda s=statements: bare(s)
     by_partner = ProposalFilterSet({"partner": partner.pk}, queryset=everything, request=request)
     assert by_partner.is_valid()
-    ms, _ = timed(lambda: proposal_status_counts(by_partner.qs), repeat)
-    print(f"{'count per status (partner filter)':<40}{ms:>10.1f}{1:>9}")
+    for label, qs in (
+        ("status counts (all)", everything),
+        ("status counts (partner)", by_partner.qs),
+    ):
+        cases[label] = lambda qs=qs: proposal_status_counts(qs)
+        statements = capture(cases[label])
+        cases[f"floor: {label}"] = lambda s=statements: bare(s)
+    samples = interleaved(cases, repeat)
 
-    print(f"{'CSV export':<40}{'seconds':>10}{'rows':>9}{'MB':>9}{'peak MB':>9}")
+    figures: dict[str, Any] = {"pages": {}, "exports": {}}
+    print_header("GET /proposals/ (server time)")
+    for label in [*params, "status counts (all)", "status counts (partner)"]:
+        figure, floor = summary(samples[label]), summary(samples[f"floor: {label}"])
+        goal = PAGE_GOAL_MS if label in PAGE_GOALS else None
+        print_row(label, figure, floor)
+        figures["pages"][label] = {
+            "ms": figure,
+            "floor_ms": floor,
+            "queries": queries.get(label, 1),
+            "goal_p95_ms": goal,
+            "met": None if goal is None else figure["p95"] <= goal,
+        }
+    print(
+        f"queries per page: {sorted(set(queries.values()))}; "
+        f"goal: p95 ≤ {PAGE_GOAL_MS:.0f} ms for {', '.join(PAGE_GOALS)}"
+    )
+
     exports = {"all rows": {}, "partner filter": {"partner": partner.pk}}
-    for label, params in exports.items():
 
-        def download(p: dict = params) -> tuple[int, int]:
-            response = browser.get("/proposals/export.csv", p)
-            size = lines = 0
-            for piece in response.streaming_content:
-                size += len(piece)
-                lines += piece.count(b"\r\n")
-            return size, lines
+    def download(query: dict[str, Any]) -> Callable[[], int]:
+        def run() -> int:
+            response = browser.get("/proposals/export.csv", query)
+            lines = sum(piece.count(b"\r\n") for piece in response.streaming_content)
+            response.close()
+            return lines - 1
 
-        started = time.perf_counter()
-        size, lines = download()
-        seconds = time.perf_counter() - started
-        tracemalloc.start()  # a second pass: tracing slows Python down several times
-        download()
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        print(f"{label:<40}{seconds:>10.2f}{lines - 1:>9,}{size / 1e6:>9.1f}{peak / 1e6:>9.1f}")
+        return run
 
-    if explain and connection.vendor == "sqlite":
-        print("\nSQLite query plans of the proposal queries of each page:")
-        for label, params in pages.items():
-            with CaptureQueriesContext(connection) as queries:
-                browser.get("/proposals/", params)
+    export_cases: dict[str, Callable[[], Any]] = {}
+    for label, query in exports.items():
+        export_cases[label] = download(query)
+        export_cases[f"floor: {label}"] = csv_floor(capture(download(query)))
+    rows = {label: export_cases[label]() for label in exports}
+    export_samples = interleaved(export_cases, max(3, repeat // 4))
+
+    rss: dict[str, float] = {}
+    for label in ("all rows", "floor: all rows"):
+        base = reset_peak_rss()
+        export_cases[label]()
+        rss[label] = (peak_rss_kb() - base) / 1024
+
+    vendor = connection.vendor
+    print()
+    print_header("GET /proposals/export.csv", unit="s")
+    for label, count in rows.items():
+        figure = summary([ms / 1000 for ms in export_samples[label]])
+        floor = summary([ms / 1000 for ms in export_samples[f"floor: {label}"]])
+        print_row(f"{label} ({count:,} rows)", figure, floor)
+        rate, floor_rate = count / figure["median"], count / floor["median"]
+        figures["exports"][label] = {
+            "rows": count,
+            "s": figure,
+            "floor_s": floor,
+            "rows_per_s": rate,
+            "floor_rows_per_s": floor_rate,
+        }
+        print(f"{'':<38}{rate:>8,.0f} rows/s (median)  |{floor_rate:>10,.0f} rows/s")
+    whole = figures["exports"]["all rows"]
+    whole["rss_growth_mb"], whole["floor_rss_growth_mb"] = rss["all rows"], rss["floor: all rows"]
+    ratio = whole["s"]["median"] / whole["floor_s"]["median"]
+    whole["met"] = (
+        whole["rows_per_s"] >= EXPORT_GOAL_ROWS_PER_S[vendor]
+        and whole["rss_growth_mb"] <= EXPORT_GOAL_RSS_MB
+        and ratio <= EXPORT_GOAL_FLOOR_RATIO
+    )
+    print(
+        f"peak RSS growth, all rows: {rss['all rows']:.1f} MB (floor {rss['floor: all rows']:.1f}"
+        f" MB); goal ≥ {EXPORT_GOAL_ROWS_PER_S[vendor]:,} rows/s, ≤ {EXPORT_GOAL_RSS_MB} MB, "
+        f"≤ {EXPORT_GOAL_FLOOR_RATIO:.0f}x floor: {'met' if whole['met'] else 'MISSED'}"
+    )
+
+    if explain:
+        print("\nquery plans of the proposal queries of each page:")
+        for label, query in params.items():
             print(f"-- {label}")
-            for query in queries:
-                if 'FROM "proposals_proposal"' in query["sql"]:
-                    with connection.cursor() as cursor:
-                        cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
-                        plan = " | ".join(row[-1] for row in cursor.fetchall())
-                    print(f"   {query['sql'][:60]}...  {plan}")
+            for sql, sql_params in capture(page(query)):
+                if 'FROM "proposals_proposal"' in sql:
+                    print(f"   {sql[:70]}...")
+                    for line in plan(sql, sql_params):
+                        print(f"      {line}")
+    return figures
+
+
+def plan(sql: str, params: Any) -> list[str]:
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN" if connection.vendor == "sqlite" else "EXPLAIN ANALYZE"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{prefix} {sql}", params)
+        return [str(row[-1]) for row in cursor.fetchall()]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+"""What every benchmark shares: its own throw-away database, interleaved repeated timings,
+peak RSS, the machine and its load, and a JSON line appended to `bench/results/`.
+
+A figure means little alone: each benchmark measures a floor in the same run (the same SQL
+on a bare cursor, the same XML parsed without syncing...) and prints both side by side.
+Cases are interleaved (round-robin, not one after the other), so a burst of load from
+another process on this shared machine spreads over every case instead of skewing one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """min, median and p95 (nearest rank) of some timings."""
+    ordered = sorted(samples)
+    p95 = ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+    return {"min": ordered[0], "median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
+
+
+def interleaved(cases: Mapping[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
+    """Milliseconds per call of each case: one warm-up call each, then `rounds` rounds that
+    call every case once, in turn."""
+    for call in cases.values():
+        call()
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, call in cases.items():
+            started = time.perf_counter()
+            call()
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def reset_peak_rss() -> int:
+    """Reset the process's peak RSS (Linux: clear_refs 5) and return its current RSS in kB."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_kb("VmRSS")
+
+
+def peak_rss_kb() -> int:
+    """The process's peak resident set since the last reset (all of its memory, not just
+    Python's heap)."""
+    return _status_kb("VmHWM")
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _database_settings(connection: Any) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            found = {"version": connection.Database.sqlite_version}
+            for pragma in ("journal_mode", "synchronous", "cache_size", "mmap_size"):
+                cursor.execute(f"PRAGMA {pragma}")
+                found[pragma] = str(cursor.fetchone()[0])
+            return found
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            found = {"version": cursor.fetchone()[0]}
+            for name in ("shared_buffers", "work_mem", "effective_cache_size", "jit"):
+                cursor.execute(f"SHOW {name}")
+                found[name] = cursor.fetchone()[0]
+            return found
+    return {}
+
+
+def environment(connection: Any) -> dict[str, Any]:
+    """The machine, its load right now, and the settings the figures depend on."""
+    import django
+
+    git = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return {
+        "commit": git.stdout.strip(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(pages / 2**30, 1),
+        "load": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": connection.vendor,
+        "database_settings": _database_settings(connection),
+    }
+
+
+def print_environment(env: Mapping[str, Any]) -> None:
+    settings = ", ".join(f"{k}={v}" for k, v in env["database_settings"].items())
+    print(
+        f"machine: {env['cpu']}, {env['cores']} cores, {env['memory_gb']} GB; "
+        f"load {' '.join(map(str, env['load']))} (1/5/15 min); "
+        f"Python {env['python']}, Django {env['django']}; commit {env['commit']}"
+    )
+    print(f"database: {env['database']} ({settings})")
+
+
+def print_row(label: str, figure: Mapping[str, float], floor: Mapping[str, float]) -> None:
+    """One line: min/median/p95 of a figure, of its floor, and the ratio of the medians."""
+    ratio = figure["median"] / floor["median"] if floor["median"] else float("inf")
+    print(
+        f"{label:<38}{figure['min']:>8.1f}{figure['median']:>8.1f}{figure['p95']:>8.1f}"
+        f"  |{floor['min']:>7.1f}{floor['median']:>7.1f}{floor['p95']:>7.1f}  {ratio:>5.1f}x"
+    )
+
+
+def print_header(what: str, unit: str = "ms") -> None:
+    print(f"{what:<38}{'min':>8}{'median':>8}{'p95':>8}  |{'floor: min':>7}{'median':>7}{'p95':>7}")
+    print(f"{'':<38}{'(' + unit + ')':>8}")
+
+
+def record(name: str, payload: Mapping[str, Any]) -> Path:
+    """Append one JSON line to bench/results/<name>.jsonl."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.jsonl"
+    line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **payload}
+    with path.open("a") as out:
+        out.write(json.dumps(line) + "\n")
+    return path
+
+
+@contextmanager
+def throwaway_database(name: str, *, use_database_url: bool) -> Iterator[Any]:
+    """Django set up on a database of its own, dropped afterwards: a temporary SQLite file,
+    or `<name>_<pid>` created on DATABASE_URL's server (the configured database and any
+    other database there are not touched). Yields django.db.connection."""
+    data_dir = tempfile.mkdtemp(prefix="practicelink-bench-")
+    os.environ.update(
+        PRACTICELINK_DATA_DIR=data_dir,
+        DJANGO_SETTINGS_MODULE="practicelink.settings",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        LOG_LEVEL="WARNING",
+    )
+    if not use_database_url:
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(Path(data_dir) / f"{name}.sqlite3")
+    else:
+        connection.settings_dict["TEST"]["NAME"] = f"{name}_{os.getpid()}"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield connection
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def analyze_postgresql(connection: Any) -> None:
+    """Statistics as production has them (autovacuum would have run ANALYZE by then)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
+def targets() -> list[str]:
+    return ["sqlite"] + (["database-url"] if os.environ.get("DATABASE_URL") else [])
+
+
+def run_each_target(module: str, args: list[str]) -> None:
+    """Run the benchmark once per database, each in its own process (own settings)."""
+    for target in targets():
+        command = [sys.executable, "-m", module, "--target", target, *args]
+        subprocess.run(command, check=True)
