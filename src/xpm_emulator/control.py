@@ -12,7 +12,8 @@
 | POST | /_emulator/revoke | `{"grant_id"}`, `{"refresh_token"}` or `{"access_token"}` |
 | POST | /_emulator/oauth-clients | `{"client_id", "client_secret", "redirect_uris"}` |
 | POST | /_emulator/tokens | `{"tenant_ids", "client_id"?, "scope"?}`: a grant without the browser |
-| GET, PATCH | /_emulator/config | the `EmulatorConfig`; PATCH changes fields |
+| GET, PATCH | /_emulator/config | the `EmulatorConfig`; PATCH changes fields, e.g. |
+|  |  | `{"answer_form": "3.0"}` (integer IDs), `{"strict_update": true}` |
 | POST | /_emulator/snapshot | `{"path"?}`: save the store (default: the --state file) |
 """
 
@@ -172,7 +173,10 @@ async def config(request: Request) -> Response:
         known = {f.name for f in fields(EmulatorConfig)}
         if set(changes) - known:
             raise BadRequest(f"unknown settings {sorted(set(changes) - known)}")
-        emulator.config = replace(emulator.config, **changes)
+        try:
+            emulator.config = replace(emulator.config, **changes)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
     return JSONResponse(asdict(emulator.config))
 
 

@@ -1,14 +1,15 @@
 """The XPM API route: Xero's gateway in front of the endpoint handlers.
 
 For each call: bearer token (401), tenant header (403), rate limits (429), injected faults,
-then the handler; every answer carries a correlation id and the limit headers, and every
-call goes to the call log.
+then the handler. Every answer carries a correlation id (also the `Instance` of a JSON
+problem) and the limit headers, except as recorded from XPM: a 401 carries none of them and
+a 403 only the app-minute one. Every call goes to the call log.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from uuid import uuid4
 
@@ -28,6 +29,7 @@ XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 # uvicorn started by `server.py`/`testing.py` puts a transport abort here (see server.py).
 DROP_EXTENSION = "xpm_emulator.drop"
 API_VERSIONS = ("3.1", "3.0")
+APP_MINUTE_HEADER = "x-appminlimit-remaining"
 
 
 class ConnectionDropped(Exception):
@@ -64,15 +66,15 @@ def _dispatch(emulator: Emulator, request: Request, tenant: Tenant, body: bytes)
     return _xml(envelope(endpoint.api_method, children))
 
 
-def _fault_response(fault: Fault) -> Response | None:
+def _fault_response(fault: Fault, instance: str) -> Response | None:
     """The canned answer of a fault that stops the call before the handler, if any."""
     if fault.kind == "429":
         headers = {"retry-after": str(fault.retry_after), "x-rate-limit-problem": fault.problem}
         return Response(b"", status_code=429, headers=headers)
     if fault.kind == "500":
-        return problem(500, "Internal Server Error", "An error occurred")
+        return problem(500, "Internal Server Error", "An error occurred", instance=instance)
     if fault.kind == "503":
-        return problem(503, "Unavailable", "ServiceNotAvailable")
+        return problem(503, "Unavailable", "ServiceNotAvailable", instance=instance)
     return None
 
 
@@ -99,6 +101,7 @@ class _Call:
     app_id: str | None = None
     status: int = 0
     fault: str | None = None
+    correlation_id: str = field(default_factory=lambda: str(uuid4()))
 
 
 async def xpm_api(request: Request) -> Response:
@@ -124,11 +127,11 @@ async def _handle(emulator: Emulator, request: Request, body: bytes, call: _Call
     try:
         grant = authenticate(emulator, request)
     except Unauthorized as exc:
-        return unauthorized(exc.detail)
+        return unauthorized(exc.detail, instance=call.correlation_id)
     call.app_id = grant.client_id
     tenant = emulator.store.tenant(call.tenant_id)
     if tenant is None or not grant.reaches(tenant.tenant_id):
-        return problem(403, "Forbidden", "AuthenticationUnsuccessful")
+        return problem(403, "Forbidden", "AuthenticationUnsuccessful", instance=call.correlation_id)
     call.tenant_id = tenant.tenant_id
     outcome = emulator.limiter.acquire(
         emulator.config, tenant.tenant_id, grant.client_id, emulator.clock.timestamp()
@@ -152,7 +155,7 @@ async def _faulted(
     if fault is None:
         return _dispatch(emulator, request, tenant, body)
     call.fault = fault.kind
-    canned = _fault_response(fault)
+    canned = _fault_response(fault, call.correlation_id)
     if canned is not None:
         return canned
     if fault.kind == "slow":
@@ -170,12 +173,17 @@ async def _faulted(
 
 def _standard_headers(emulator: Emulator, call: _Call) -> dict[str, str]:
     now = emulator.clock.timestamp()
+    limits = emulator.limiter.headers(emulator.config, call.tenant_id, call.app_id, now)
+    if call.status == 401:
+        limits = {}
+    elif call.status == 403:
+        limits = {APP_MINUTE_HEADER: limits[APP_MINUTE_HEADER]}
     return {
-        "xero-correlation-id": str(uuid4()),
+        "xero-correlation-id": call.correlation_id,
         "cache-control": "max-age=0, no-cache, no-store",
         "pragma": "no-cache",
         "expires": formatdate(now, usegmt=True),
-        **emulator.limiter.headers(emulator.config, call.tenant_id, call.app_id, now),
+        **limits,
     }
 
 

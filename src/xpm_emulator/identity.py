@@ -44,26 +44,35 @@ class Unauthorized(Exception):
 
 
 def problem(
-    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    *,
+    instance: str | None = None,
 ) -> Response:
-    """A gateway error as Xero sends it: JSON problem details with capitalised keys."""
+    """A gateway error as Xero sends it: JSON problem details with capitalised keys.
+    On the XPM API, `instance` is the answer's `xero-correlation-id`."""
     body = {
         "Type": None,
         "Title": title,
         "Status": status,
         "Detail": detail,
-        "Instance": secrets.token_hex(16),
+        "Instance": instance or secrets.token_hex(16),
         "Extensions": {},
     }
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def unauthorized(detail: str, headers: dict[str, str] | None = None) -> Response:
+def unauthorized(
+    detail: str, headers: dict[str, str] | None = None, *, instance: str | None = None
+) -> Response:
     return problem(
         401,
         "Unauthorized",
         detail,
         {**(headers or {}), "www-authenticate": "Bearer error=invalid_token"},
+        instance=instance,
     )
 
 

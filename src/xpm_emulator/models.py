@@ -8,6 +8,7 @@ Collections are plain lists so a posted seed or a snapshot reads naturally as JS
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -19,19 +20,39 @@ def new_uuid() -> str:
     return str(uuid4())
 
 
+def legacy_id(uuid: str) -> str:
+    """The stable integer ID a record carries in XPM 3.0's form (3.0 used integer IDs)."""
+    return str(zlib.crc32(uuid.strip().lower().encode()) % 90_000_000 + 10_000_000)
+
+
 class HasUuid(Protocol):
     uuid: str
 
 
+class HasName(Protocol):
+    name: str
+
+
 Item = TypeVar("Item", bound=HasUuid)
+Named = TypeVar("Named", bound=HasName)
 
 
 def by_uuid(items: Iterable[Item], uuid: str | None) -> Item | None:
-    """The item with this UUID (case-insensitive, as GUIDs are), or None."""
+    """The item with this UUID (case-insensitive, as GUIDs are), or None.
+
+    An all-digits identifier is taken as the item's 3.0 integer ID (see `legacy_id`).
+    """
     if not uuid:
         return None
     wanted = uuid.strip().lower()
+    if wanted.isdigit():
+        return next((item for item in items if legacy_id(item.uuid) == wanted), None)
     return next((item for item in items if item.uuid.lower() == wanted), None)
+
+
+def by_name(items: Iterable[Named]) -> list[Named]:
+    """XPM's list order: by name, case-insensitively (`Test` before `test`)."""
+    return sorted(items, key=lambda item: (item.name.casefold(), item.name))
 
 
 @dataclass
@@ -58,6 +79,15 @@ class Contact:
     mobile: str = ""
     email: str = ""
     position: str = ""
+
+
+@dataclass
+class ClientGroup:
+    """A client group (`<Groups><Group>` on a detailed client); seeded, not editable."""
+
+    name: str
+    uuid: str = field(default_factory=new_uuid)
+    client_uuids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -167,6 +197,7 @@ class Tenant:
     task_types: list[TaskType] = field(default_factory=list)
     templates: list[Template] = field(default_factory=list)
     categories: list[Category] = field(default_factory=list)
+    client_groups: list[ClientGroup] = field(default_factory=list)
     job_states: list[JobState] = field(default_factory=standard_job_states)
     next_job_number: int = 1
 

@@ -1,9 +1,9 @@
 """Seed data: the deterministic demo practices, or tenants posted as JSON.
 
 `demo` gives "Demo Practice" (`DEMO_TENANT_ID`: 12 staff, 30 clients with partner/manager,
-4 job templates with their task types, categories, job states) and a small second practice
-(`SECOND_TENANT_ID`) to show multi-tenancy. Every UUID is a uuid5 of a fixed name, so two
-seeds are identical and tests can rely on them.
+2 client groups, 4 job templates with their task types, categories, job states) and a small
+second practice (`SECOND_TENANT_ID`) to show multi-tenancy. Every UUID is a uuid5 of a fixed
+name, so two seeds are identical and tests can rely on them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 from xpm_emulator.models import (
     Category,
     Client,
+    ClientGroup,
     Contact,
     JobState,
     Staff,
@@ -84,6 +85,10 @@ DEMO_TEMPLATES = {
     "Monthly Payroll": ("Process Payroll", "Payroll Review"),
 }
 DEMO_CATEGORIES = ("Compliance", "Tax", "Advisory", "Bookkeeping")
+DEMO_GROUPS = {
+    "Fernhill Family": ("Fernhill Family Trust", "Anna Kowalski"),
+    "Hospitality": ("Bluegum Bakery", "Golden Wattle Cafe"),
+}
 
 
 def seed_uuid(*parts: str) -> str:
@@ -155,6 +160,14 @@ def demo_tenant() -> Tenant:
         tenant_id=DEMO_TENANT_ID,
         staff=staff,
         clients=clients,
+        client_groups=[
+            ClientGroup(
+                name,
+                seed_uuid("demo", "group", name),
+                [seed_uuid("demo", "client", member) for member in members],
+            )
+            for name, members in DEMO_GROUPS.items()
+        ],
         **_catalogue("demo", DEMO_TEMPLATES),
     )
 

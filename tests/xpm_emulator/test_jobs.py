@@ -284,7 +284,7 @@ def test_delete(api, tenant):
     [
         ("task.api/list", "TaskList/Task", 9, "Bookkeeping Review"),
         ("template.api/list", "Templates/Template", 4, "Annual Accounts"),
-        ("category.api/list", "Categories/Category", 4, "Compliance"),
+        ("category.api/list", "Categories/Category", 4, "Advisory"),
         ("jobstate.api/list", "JobStates/JobState", 6, "Planned"),
     ],
 )

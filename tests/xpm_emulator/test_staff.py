@@ -7,7 +7,7 @@ from xpm_emulator.seed import DEMO_TENANT_ID, SECOND_TENANT_ID, seed_uuid
 OLIVIA = seed_uuid("demo", "staff", "Olivia Bennett")
 
 
-def test_list_returns_every_staff_member_in_xpm_order(api):
+def test_list_returns_every_staff_member_sorted_by_name(api):
     root = api.ok("GET", "staff.api/list")
     assert root.get("api-method") == "List"
     staff = root.findall("StaffList/Staff")
@@ -21,7 +21,17 @@ def test_list_returns_every_staff_member_in_xpm_order(api):
         "Address",
         "PayrollCode",
     ]
-    assert staff[0].findtext("Email") == "olivia@demo-practice.example"
+    names = [s.findtext("Name") for s in staff]
+    assert names == sorted(names, key=str.casefold)
+    assert staff[0].findtext("Email") == "chloe@demo-practice.example"
+
+
+def test_list_sorts_case_insensitively_upper_case_first(api):
+    for name in ("test", "ASIC Annual Review", "Test", "Annual Accounts"):
+        api.ok("POST", "staff.api/add", f"<Staff><Name>{name}</Name></Staff>")
+    names = [s.findtext("Name") for s in api.ok("GET", "staff.api/list").findall("StaffList/Staff")]
+    assert names[:2] == ["Annual Accounts", "ASIC Annual Review"]
+    assert names.index("Test") + 1 == names.index("test")
 
 
 def test_get_returns_detail_with_web_url(api):

@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element
 
 from xpm_emulator.config import EmulatorConfig
 from xpm_emulator.models import Staff, Tenant
+from xpm_emulator.render import View
 from xpm_emulator.xml import MalformedXml, child_text, parse, parse_compact_date, xpm_datetime
 
 NOT_EXPECTED_FORMAT = "Message not in expected format"
@@ -52,6 +53,11 @@ class XpmRequest:
         if len(self.args) != 1 or not self.args[0]:
             raise XpmError("An identifier is required")
         return self.args[0]
+
+    @property
+    def view(self) -> View:
+        """Renders this tenant's records in the configured answer form."""
+        return View(self.tenant, legacy=self.config.answer_form == "3.0")
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "").lower() == "true"

@@ -1,4 +1,5 @@
-"""client.api: list, paged-list, search, get, add, update, archive, delete."""
+"""client.api: list, paged-list, search, get, add, update, archive, delete, and the contact
+methods (`POST contact`, `GET|PUT|DELETE contact/{uuid}`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import datetime
 from urllib.parse import urlencode
 from xml.etree.ElementTree import Element
 
-from xpm_emulator.models import Client, Contact, Tenant, by_uuid
-from xpm_emulator.render import CLIENT_TEXT_FIELDS, CONTACT_FIELDS, client_element, web_url
+from xpm_emulator.models import Client, Contact, Tenant, by_name, by_uuid
+from xpm_emulator.render import CLIENT_TEXT_FIELDS, CONTACT_FIELDS, YES_NO_FIELDS, web_url
 from xpm_emulator.resources.base import Endpoint, XpmError, XpmRequest, required, staff_or_error
 from xpm_emulator.xml import add, child_text, element
 
 INVALID_CLIENT = "Invalid client identifier"
+INVALID_CONTACT = "Invalid contact identifier"
 NAME_REQUIRED = "The client name is required"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -29,66 +31,99 @@ def _client(tenant: Tenant, uuid: str | None) -> Client:
     return client
 
 
-def _clients_element(clients: Iterable[Client], tenant: Tenant, *, detailed: bool) -> Element:
+def _clients_element(req: XpmRequest, clients: Iterable[Client], *, detailed: bool) -> Element:
     node = element("Clients")
-    node.extend(client_element(c, tenant, detailed=detailed) for c in clients)
+    node.extend(req.view.client(c, detailed=detailed) for c in by_name(clients))
     return node
+
+
+def _absent(req: XpmRequest, current: str | None) -> str | None:
+    """What a field the message leaves out becomes: kept, or blanked in strict update mode."""
+    return None if req.config.strict_update else current
 
 
 def _manager_link(req: XpmRequest, message: Element, tag: str, current: str | None) -> str | None:
     """New value of a `<AccountManagerUUID>`-style link: absent keeps, empty clears."""
     value = child_text(message, tag)
     if value is None:
-        return current
+        return _absent(req, current)
     if not value:
         return None
     role = tag.removesuffix("UUID")
     return staff_or_error(req.tenant, value, f"Invalid staff identifier for {role}").uuid
 
 
-def _apply_fields(req: XpmRequest, client: Client, message: Element) -> None:
-    """Copy the fields present in the message (absent ones keep their value).
+def _yes_no(tag: str, value: str) -> str:
+    folded = value.casefold()
+    if folded in ("yes", "true"):
+        return "Yes"
+    if folded in ("no", "false", ""):
+        return "No"
+    raise XpmError(f"Invalid {tag}: expected Yes or No, got {value!r}")
 
-    Links are checked before anything changes, so a refused update changes nothing.
-    """
+
+def _apply_fields(req: XpmRequest, client: Client, message: Element) -> None:
+    """Copy the fields present in the message; absent ones keep their value (or are blanked
+    in strict update mode). Everything is checked before anything changes, so a refused
+    update changes nothing."""
     name = child_text(message, "Name")
     if name == "":
         raise XpmError(NAME_REQUIRED)
     account_manager = _manager_link(req, message, "AccountManagerUUID", client.account_manager_uuid)
     job_manager = _manager_link(req, message, "JobManagerUUID", client.job_manager_uuid)
     billing = child_text(message, "BillingClientUUID")
-    if billing is not None:
-        client.billing_client_uuid = _client(req.tenant, billing).uuid if billing else None
-    client.account_manager_uuid, client.job_manager_uuid = account_manager, job_manager
-    client.name = name or client.name
-    email = child_text(message, "Email")
-    client.email = client.email if email is None else email
+    if billing:
+        billing = _client(req.tenant, billing).uuid
+    details = {} if req.config.strict_update else dict(client.details)
     for child in message:
         tag = INPUT_ALIASES.get(child.tag, child.tag)
         if tag in CLIENT_TEXT_FIELDS:
-            client.details[tag] = (child.text or "").strip()
+            value = (child.text or "").strip()
+            details[tag] = _yes_no(tag, value) if tag in YES_NO_FIELDS else value
+    email = child_text(message, "Email")
+    client.email = (_absent(req, client.email) or "") if email is None else email
+    client.billing_client_uuid = (
+        _absent(req, client.billing_client_uuid) if billing is None else billing or None
+    )
+    client.account_manager_uuid, client.job_manager_uuid = account_manager, job_manager
+    client.name = name or client.name
+    client.details = details
     client.modified_at = req.stamp
+
+
+def _set_contact_fields(contact: Contact, message: Element) -> None:
+    for tag, attr in CONTACT_FIELDS.items():
+        value = child_text(message, tag)
+        if value is not None:
+            setattr(contact, attr, value)
+    primary = child_text(message, "IsPrimary")
+    if primary is not None:
+        contact.is_primary = _yes_no("IsPrimary", primary) == "Yes"
 
 
 def _contacts(message: Element) -> list[Contact]:
     contacts = []
     for item in message.findall("Contacts/Contact"):
         contact = Contact(name=required(item, "Name"))
-        for tag, attr in CONTACT_FIELDS.items():
-            value = child_text(item, tag)
-            if value is not None:
-                setattr(contact, attr, value)
-        contact.is_primary = child_text(item, "IsPrimary") == "Yes"
+        _set_contact_fields(contact, item)
         contacts.append(contact)
     # "If multiple contacts defined, method will interpret last primary client as Primary".
-    primaries = [c for c in contacts if c.is_primary]
-    for contact in primaries[:-1]:
-        contact.is_primary = False
+    _single_primary(contacts)
     return contacts
 
 
-def _detail(client: Client, tenant: Tenant) -> list[Element]:
-    return [web_url(f"Client/{client.uuid}/Detail"), client_element(client, tenant, detailed=True)]
+def _single_primary(contacts: list[Contact], keep: Contact | None = None) -> None:
+    """At most one primary contact: `keep` if it is primary, else the last primary one."""
+    primaries = [c for c in contacts if c.is_primary]
+    if not primaries:
+        return
+    winner = keep if keep is not None and keep.is_primary else primaries[-1]
+    for contact in primaries:
+        contact.is_primary = contact is winner
+
+
+def _detail(req: XpmRequest, client: Client) -> list[Element]:
+    return [web_url(f"Client/{client.uuid}/Detail"), req.view.client(client, detailed=True)]
 
 
 def client_list(req: XpmRequest) -> list[Element]:
@@ -101,7 +136,7 @@ def client_list(req: XpmRequest) -> list[Element]:
             raise XpmError("Invalid modifiedsince: expected yyyy-MM-ddTHH:mm:ss") from exc
         # Both sides are zero-padded UTC strings of one format, so they sort as text.
         clients = [c for c in clients if c.modified_at >= since.strftime("%Y-%m-%dT%H:%M:%S")]
-    return [_clients_element(clients, req.tenant, detailed=req.flag("detailed"))]
+    return [_clients_element(req, clients, detailed=req.flag("detailed"))]
 
 
 def _decode_token(token: str) -> int:
@@ -126,7 +161,7 @@ def client_paged_list(req: XpmRequest) -> list[Element]:
     size = int(size_text)
     token = req.query.get("pagetoken")
     offset = _decode_token(token) if token else 0
-    live = [c for c in req.tenant.clients if not c.is_archived and not c.is_deleted]
+    live = by_name(c for c in req.tenant.clients if not c.is_archived and not c.is_deleted)
     page = live[offset : offset + size]
     url = f"{req.api_url}/client.api/paged-list"
     pagination = element("Pagination")
@@ -135,7 +170,7 @@ def client_paged_list(req: XpmRequest) -> list[Element]:
     if offset + size < len(live):
         next_query = urlencode({"pageToken": _encode_token(offset + size), "pageSize": size})
         add(links, "Next", f"{url}?{next_query}")
-    return [_clients_element(page, req.tenant, detailed=False), pagination]
+    return [_clients_element(req, page, detailed=False), pagination]
 
 
 def client_search(req: XpmRequest) -> list[Element]:
@@ -147,11 +182,11 @@ def client_search(req: XpmRequest) -> list[Element]:
         for c in req.tenant.clients
         if not c.is_deleted and (query in c.name.lower() or query in c.email.lower())
     ]
-    return [_clients_element(found, req.tenant, detailed=req.flag("detailed"))]
+    return [_clients_element(req, found, detailed=req.flag("detailed"))]
 
 
 def client_get(req: XpmRequest) -> list[Element]:
-    return _detail(_client(req.tenant, req.arg()), req.tenant)
+    return _detail(req, _client(req.tenant, req.arg()))
 
 
 def client_add(req: XpmRequest) -> list[Element]:
@@ -162,21 +197,21 @@ def client_add(req: XpmRequest) -> list[Element]:
     client = Client(name=name, contacts=_contacts(message))
     _apply_fields(req, client, message)
     req.tenant.clients.append(client)
-    return _detail(client, req.tenant)
+    return _detail(req, client)
 
 
 def client_update(req: XpmRequest) -> list[Element]:
     message = req.xml("Client")
     client = _client(req.tenant, required(message, "UUID"))
     _apply_fields(req, client, message)
-    return _detail(client, req.tenant)
+    return _detail(req, client)
 
 
 def client_archive(req: XpmRequest) -> list[Element]:
     client = _client(req.tenant, required(req.xml("Client"), "UUID"))
     client.is_archived = True
     client.modified_at = req.stamp
-    return _detail(client, req.tenant)
+    return _detail(req, client)
 
 
 def client_delete(req: XpmRequest) -> list[Element]:
@@ -185,6 +220,51 @@ def client_delete(req: XpmRequest) -> list[Element]:
     client.is_deleted = True
     client.modified_at = req.stamp
     return []
+
+
+def _contact_of(tenant: Tenant, uuid: str) -> tuple[Client, Contact]:
+    for client in tenant.clients:
+        contact = by_uuid(client.contacts, uuid)
+        if contact is not None:
+            return client, contact
+    raise XpmError(INVALID_CONTACT)
+
+
+def contact_add(req: XpmRequest) -> list[Element]:
+    """`<Contact><Client><UUID/></Client><Name/>…</Contact>`: add a contact to a client."""
+    message = req.xml("Contact")
+    link = message.find("Client")
+    client = _client(req.tenant, None if link is None else child_text(link, "UUID"))
+    contact = Contact(name=required(message, "Name"))
+    _set_contact_fields(contact, message)
+    client.contacts.append(contact)
+    _single_primary(client.contacts, keep=contact)
+    client.modified_at = req.stamp
+    return [req.view.contact(contact)]
+
+
+def contact_get(req: XpmRequest) -> list[Element]:
+    _, contact = _contact_of(req.tenant, req.arg())
+    return [req.view.contact(contact)]
+
+
+def contact_update(req: XpmRequest) -> list[Element]:
+    message = req.xml("Contact")
+    client, contact = _contact_of(req.tenant, req.arg())
+    if child_text(message, "Name") == "":
+        raise XpmError("The contact name is required")
+    _set_contact_fields(contact, message)
+    _single_primary(client.contacts, keep=contact)
+    client.modified_at = req.stamp
+    return [req.view.contact(contact)]
+
+
+def contact_delete(req: XpmRequest) -> list[Element]:
+    """Remove a contact; XPM answers with the contact it deleted."""
+    client, contact = _contact_of(req.tenant, req.arg())
+    client.contacts.remove(contact)
+    client.modified_at = req.stamp
+    return [req.view.contact(contact)]
 
 
 ENDPOINTS = (
@@ -196,4 +276,8 @@ ENDPOINTS = (
     Endpoint("client", "update", "PUT", "Update", client_update),
     Endpoint("client", "archive", "PUT", "Archive", client_archive),
     Endpoint("client", "delete", "POST", "Delete", client_delete),
+    Endpoint("client", "contact", "POST", "Contact", contact_add),
+    Endpoint("client", "contact", "GET", "Contact", contact_get),
+    Endpoint("client", "contact", "PUT", "Contact", contact_update),
+    Endpoint("client", "contact", "DELETE", "Contact", contact_delete),
 )

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element
 
 from xpm_emulator.models import Job, JobTask, Template, Tenant, by_uuid
-from xpm_emulator.render import job_element, web_url
+from xpm_emulator.render import web_url
 from xpm_emulator.resources.base import (
     Endpoint,
     XpmError,
@@ -35,13 +35,13 @@ def _job(tenant: Tenant, message: Element) -> Job:
     return job
 
 
-def _detail(job: Job, tenant: Tenant) -> list[Element]:
-    return [web_url(f"job/jobview.aspx?id={job.id}"), job_element(job, tenant, detailed=True)]
+def _detail(req: XpmRequest, job: Job) -> list[Element]:
+    return [web_url(f"job/jobview.aspx?id={job.id}"), req.view.job(job, detailed=True)]
 
 
-def _jobs_element(jobs: Iterable[Job], tenant: Tenant, *, detailed: bool) -> Element:
+def _jobs_element(req: XpmRequest, jobs: Iterable[Job]) -> Element:
     node = element("Jobs")
-    node.extend(job_element(job, tenant, detailed=detailed) for job in jobs)
+    node.extend(req.view.job(job, detailed=req.flag("detailed")) for job in jobs)
     return node
 
 
@@ -129,14 +129,14 @@ def job_add(req: XpmRequest) -> list[Element]:
     if template is not None:
         _apply_template(tenant, job, template, append=False)
     tenant.jobs.append(job)
-    return _detail(job, tenant)
+    return _detail(req, job)
 
 
 def job_get(req: XpmRequest) -> list[Element]:
     job = req.tenant.find_job(req.arg())
     if job is None:
         raise XpmError(INVALID_JOB)
-    return _detail(job, req.tenant)
+    return _detail(req, job)
 
 
 def job_current(req: XpmRequest) -> list[Element]:
@@ -144,7 +144,7 @@ def job_current(req: XpmRequest) -> list[Element]:
     current = [
         job for job in tenant.jobs if not (s := tenant.find_state(job.state)) or not s.closed
     ]
-    return [_jobs_element(current, tenant, detailed=req.flag("detailed"))]
+    return [_jobs_element(req, current)]
 
 
 def _one_year_after(day: date) -> date:
@@ -171,10 +171,12 @@ def job_list(req: XpmRequest) -> list[Element]:
     if end > _one_year_after(start):
         raise XpmError("The maximum date range between the from and to parameters is one year")
     jobs = [j for j in req.tenant.jobs if start.isoformat() <= j.created_on <= end.isoformat()]
-    return [_jobs_element(jobs, req.tenant, detailed=req.flag("detailed"))]
+    return [_jobs_element(req, jobs)]
 
 
 def job_update(req: XpmRequest) -> list[Element]:
+    """Change the fields a message carries. The optional ones it leaves out (order number,
+    budget, category) are kept, or blanked in strict update mode."""
     message = req.xml("Job")
     tenant = req.tenant
     job = _job(tenant, message)
@@ -184,14 +186,21 @@ def job_update(req: XpmRequest) -> list[Element]:
     name = child_text(message, "Name")
     if name == "":
         raise XpmError("The job name cannot be empty")
+    strict = req.config.strict_update
+    sent = {child.tag for child in message}
     job.name = name or job.name
     job.description = _keep(job.description, child_text(message, "Description"))
-    job.client_order_number = _keep(job.client_order_number, child_text(message, "ClientNumber"))
+    order_number = child_text(message, "ClientNumber")
+    job.client_order_number = (
+        "" if strict and order_number is None else _keep(job.client_order_number, order_number)
+    )
     job.start_date = start or job.start_date
     job.due_date = due or job.due_date
-    job.budget = budget or job.budget
-    job.category_uuid = category or job.category_uuid
-    return _detail(job, tenant)
+    if "Budget" in sent or strict:
+        job.budget = budget
+    if sent & {"CategoryUUID", "CategoryID"} or strict:
+        job.category_uuid = category
+    return _detail(req, job)
 
 
 def _keep(current: str, new: str | None) -> str:
@@ -251,7 +260,7 @@ def job_assign(req: XpmRequest) -> list[Element]:
     for node in sorted(nodes, key=lambda n: n.get("task-uuid") is not None):
         _assign(req, draft, node)
     vars(job).update(vars(draft))
-    return _detail(job, req.tenant)
+    return _detail(req, job)
 
 
 def job_task(req: XpmRequest) -> list[Element]:
@@ -276,7 +285,7 @@ def job_task(req: XpmRequest) -> list[Element]:
         due_date=request_date(message, "DueDate"),
     )
     job.tasks.append(task)
-    return [element("UUID", task.uuid)]
+    return [req.view.identifier(task.uuid)]
 
 
 def job_state(req: XpmRequest) -> list[Element]:
@@ -298,7 +307,7 @@ def job_apply_template(req: XpmRequest) -> list[Element]:
     if mode not in ("AddNew", "AppendExisting"):
         raise XpmError(f"Invalid TaskMode: {mode!r}")
     _apply_template(req.tenant, job, template, append=mode == "AppendExisting")
-    return _detail(job, req.tenant)
+    return _detail(req, job)
 
 
 def job_delete(req: XpmRequest) -> list[Element]:

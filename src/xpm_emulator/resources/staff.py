@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from xpm_emulator.models import Staff
-from xpm_emulator.render import STAFF_FIELDS, staff_element, web_url
+from xpm_emulator.models import Staff, by_name
+from xpm_emulator.render import STAFF_FIELDS, web_url
 from xpm_emulator.resources.base import (
     Endpoint,
     XpmError,
@@ -33,13 +33,14 @@ def _addressed(req: XpmRequest) -> Staff:
 
 def staff_list(req: XpmRequest) -> list[Element]:
     staff_list = element("StaffList")
-    staff_list.extend(staff_element(s) for s in req.tenant.staff if not s.deleted)
+    live = by_name(s for s in req.tenant.staff if not s.deleted)
+    staff_list.extend(req.view.staff(s) for s in live)
     return [staff_list]
 
 
 def staff_get(req: XpmRequest) -> list[Element]:
     staff = staff_or_error(req.tenant, req.arg(), INVALID_STAFF)
-    return [web_url(f"admin/resourceedit.aspx?id={staff.uuid}"), staff_element(staff)]
+    return [web_url(f"admin/resourceedit.aspx?id={staff.uuid}"), req.view.staff(staff)]
 
 
 def staff_add(req: XpmRequest) -> list[Element]:
@@ -47,7 +48,7 @@ def staff_add(req: XpmRequest) -> list[Element]:
     staff = Staff(name=required(message, "Name"))
     _apply_fields(staff, message)
     req.tenant.staff.append(staff)
-    return [staff_element(staff)]
+    return [req.view.staff(staff)]
 
 
 def staff_update(req: XpmRequest) -> list[Element]:
@@ -56,7 +57,7 @@ def staff_update(req: XpmRequest) -> list[Element]:
     if child_text(message, "Name") == "":
         raise XpmError("The staff name cannot be empty")
     _apply_fields(staff, message)
-    return [staff_element(staff)]
+    return [req.view.staff(staff)]
 
 
 def staff_delete(req: XpmRequest) -> list[Element]:
