@@ -49,3 +49,42 @@ def test_edit_archives_a_client(admin_web, practice, admin):
     assert (client.archived, client.partner) == (True, admin)
     listing = admin_web.get(reverse("clients:list")).content.decode()
     assert 'Acme <span class="badge">archived</span>' in listing
+
+
+def test_editing_keeps_a_deleted_partner_and_manager(admin_web, practice, admin, standard):
+    client = ClientFactory(practice=practice, name="Acme", partner=standard, manager=standard)
+    member_delete(practice=practice, member=standard, by=admin)
+    form = admin_web.get(reverse("clients:edit", args=[client.pk])).context["form"]
+    assert f"{standard.name} (deleted)" in str(form["partner"])
+
+    response = admin_web.post(
+        reverse("clients:edit", args=[client.pk]),
+        {"name": "Acme Ltd", "partner": standard.pk, "manager": standard.pk},
+    )
+
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert (client.name, client.partner, client.manager) == ("Acme Ltd", standard, standard)
+
+
+def test_a_deleted_member_cannot_be_newly_assigned(admin_web, practice, admin, standard):
+    client = ClientFactory(practice=practice, name="Acme", partner=admin)
+    member_delete(practice=practice, member=standard, by=admin)
+    response = admin_web.post(
+        reverse("clients:edit", args=[client.pk]), {"name": "Acme", "partner": standard.pk}
+    )
+    assert response.context["form"].errors == {"partner": [CHOOSE_MEMBER]}
+
+
+def test_list_filters_by_partner_and_manager_and_shows_deleted(
+    admin_web, practice, admin, standard
+):
+    ClientFactory(practice=practice, name="Acme", partner=admin, manager=standard)
+    ClientFactory(practice=practice, name="Bakery", partner=standard, manager=admin)
+    member_delete(practice=practice, member=standard, by=admin)
+
+    by_partner = admin_web.get(reverse("clients:list"), {"partner": standard.pk})
+    assert [c.name for c, _ in by_partner.context["rows"]] == ["Bakery"]
+    assert 'Sam Standard <span class="badge bad">deleted</span>' in by_partner.content.decode()
+    by_manager = admin_web.get(reverse("clients:list"), {"manager": standard.pk, "q": "ac"})
+    assert [c.name for c, _ in by_manager.context["rows"]] == ["Acme"]

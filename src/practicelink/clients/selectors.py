@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from practicelink.clients.models import Client
-from practicelink.team.models import Practice
+from practicelink.team.models import Member, Practice
 
 
 def client_list(*, practice: Practice, include_archived: bool = True) -> QuerySet[Client]:
@@ -18,3 +18,20 @@ def client_get(*, practice: Practice, pk: int) -> Client:
     return get_object_or_404(
         Client.objects.select_related("partner", "manager"), practice=practice, pk=pk
     )
+
+
+def client_filter(
+    clients: QuerySet[Client],
+    *,
+    q: str = "",
+    partner: Member | None = None,
+    manager: Member | None = None,
+) -> QuerySet[Client]:
+    """Narrow a client list by name and by partner or manager (deleted members included)."""
+    if q:
+        clients = clients.filter(name__icontains=q)
+    if partner is not None:
+        clients = clients.filter(partner=partner)
+    if manager is not None:
+        clients = clients.filter(manager=manager)
+    return clients

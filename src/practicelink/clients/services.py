@@ -1,21 +1,35 @@
-"""Writes for clients. A partner or manager must be a current member of the same practice."""
+"""Writes for clients. A partner or manager must be a member of the same practice, and a
+current one unless the client already had them (a deleted member keeps their assignments)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from practicelink.clients import hooks
 from practicelink.clients.models import Client
 from practicelink.team.models import Member, Practice
 
+SYNCED_FIELDS = ("name", "email", "partner", "manager", "archived")
 
-def _clean_role_holder(practice: Practice, member: Member | None, field: str) -> Member | None:
+
+def _saved(client: Client) -> None:
+    for handler in hooks.client_saved_handlers:
+        transaction.on_commit(lambda handler=handler: handler(client))
+
+
+def _clean_role_holder(
+    practice: Practice, member: Member | None, field: str, current: Member | None = None
+) -> Member | None:
     if member is None:
         return None
     if member.practice_id != practice.pk:
         raise ValidationError({field: f"The {field} must be a member of {practice.name}."})
-    if member.is_deleted:
+    if member.is_deleted and member != current:
         raise ValidationError({field: f"{member.name} is deleted and cannot be the {field}."})
     return member
 
@@ -43,13 +57,15 @@ def client_create(
     manager: Member | None = None,
 ) -> Client:
     name, email = _clean_fields(practice, name, email)
-    return Client.objects.create(
+    client = Client.objects.create(
         practice=practice,
         name=name,
         email=email,
         partner=_clean_role_holder(practice, partner, "partner"),
         manager=_clean_role_holder(practice, manager, "manager"),
     )
+    _saved(client)
+    return client
 
 
 @transaction.atomic
@@ -66,8 +82,42 @@ def client_update(
     if client.practice_id != practice.pk:
         raise Client.DoesNotExist("No such client in this practice.")
     client.name, client.email = _clean_fields(practice, name, email)
-    client.partner = _clean_role_holder(practice, partner, "partner")
-    client.manager = _clean_role_holder(practice, manager, "manager")
+    client.partner = _clean_role_holder(practice, partner, "partner", client.partner)
+    client.manager = _clean_role_holder(practice, manager, "manager", client.manager)
     client.archived = archived
     client.save()
+    _saved(client)
     return client
+
+
+@transaction.atomic
+def client_import(*, practice: Practice, name: str, email: str = "") -> Client:
+    """A client that came in from an integration, as it was there (no hooks: nothing to send
+    back). Its partner and manager follow through `client_set_synced`."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A client needs a name."})
+    return Client.objects.create(practice=practice, name=name, email=email.strip())
+
+
+@transaction.atomic
+def client_set_synced(
+    *, practice: Practice, client: Client, changes: Mapping[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Apply values an integration brought in (XPM decided them, so a deleted member may be
+    assigned); returns field → (before, after) of what actually changed."""
+    if client.practice_id != practice.pk:
+        raise Client.DoesNotExist("No such client in this practice.")
+    changed = {}
+    for field, value in changes.items():
+        if field not in SYNCED_FIELDS:
+            raise ValueError(f"{field} is not a synced client field")
+        if isinstance(value, Member) and value.practice_id != practice.pk:
+            raise ValidationError({field: f"The {field} must be a member of {practice.name}."})
+        before = getattr(client, field)
+        if before != value:
+            changed[field] = (before, value)
+            setattr(client, field, value)
+    if changed:
+        client.save()
+    return changed

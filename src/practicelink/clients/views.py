@@ -7,20 +7,32 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from practicelink.clients import selectors, services
-from practicelink.clients.forms import ClientForm
+from practicelink.clients import hooks, selectors, services
+from practicelink.clients.forms import ClientFilterForm, ClientForm
 from practicelink.forms import run_service
 from practicelink.team.access import member_required
 
 
 @member_required
 def client_list(request: HttpRequest) -> HttpResponse:
+    filters = ClientFilterForm(request.GET or None, practice=request.practice)
     clients = selectors.client_list(practice=request.practice)
-    query = request.GET.get("q", "").strip()
-    if query:
-        clients = clients.filter(name__icontains=query)
+    if filters.is_valid():
+        clients = selectors.client_filter(clients, **filters.cleaned_data)
     page = Paginator(clients, 50).get_page(request.GET.get("page"))
-    return render(request, "clients/client_list.html", {"page": page, "query": query})
+    decorators = hooks.client_list_decorators
+    columns = [c for d in decorators if (c := d.column(request, page.object_list)) is not None]
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "query_string": params.urlencode(),
+        "filters": filters,
+        "rows": [(c, [column.cells.get(c.pk, "") for column in columns]) for c in page],
+        "columns": columns,
+        "panels": [d.panel(request) for d in decorators],
+    }
+    return render(request, "clients/client_list.html", context)
 
 
 @member_required
@@ -47,7 +59,9 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "manager": client.manager,
         "archived": client.archived,
     }
-    form = ClientForm(request.POST or None, initial=initial, practice=request.practice)
+    form = ClientForm(
+        request.POST or None, initial=initial, practice=request.practice, client=client
+    )
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,

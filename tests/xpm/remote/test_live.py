@@ -129,6 +129,26 @@ def test_client_add_and_update_partner_and_manager(xpm):
     assert xpm.client_get(added.uuid) == updated
 
 
+def test_client_update_from_the_full_record_keeps_unmanaged_fields(xpm, emulator):
+    """The record read just before goes back whole: phone, country, partner stay as they were
+    even though only the manager changes."""
+    manager = staff_named(xpm, "Emma Wilson")
+    current = xpm.client_get(client_named(xpm, "bakery").uuid)
+    body = xpm.client_update(
+        ClientUpdate(uuid=current.uuid, name=current.name, job_manager_uuid=manager.uuid),
+        current=current,
+    )
+    assert body.job_manager == Ref(manager.uuid, manager.name)
+    assert (body.phone, body.account_manager, body.email) == (
+        current.phone,
+        current.account_manager,
+        current.email,
+    )
+    sent = emulator.calls()[-1]["body"]
+    for tag in ("<Phone>", "<Country>Australia</Country>", "<AccountManagerUUID>", "<Email>"):
+        assert tag in sent
+
+
 def test_client_add_with_unknown_manager(xpm):
     with pytest.raises(XpmBusinessError, match="Invalid staff identifier"):
         xpm.client_add(NewClient(name="X", account_manager_uuid="nobody"))

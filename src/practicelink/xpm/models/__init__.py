@@ -1,15 +1,37 @@
 """Everything practicelink stores about XPM, by concern."""
 
+from .clients import (
+    ClientConflict,
+    ClientCreation,
+    ClientCursor,
+    ClientLink,
+    ClientLinkMethod,
+    ClientMatch,
+    ClientMirror,
+    ConflictStatus,
+    MatchSide,
+    ReviewStatus,
+)
 from .connection import ConflictPolicy, ConnectionStatus, SyncSettings, XpmConnection
 from .runs import EventOutcome, SyncEvent, SyncRun, SyncStatus, SyncTrigger
 from .staff import LinkChange, LinkMethod, Staff, StaffCreation, StaffLink
 
 __all__ = [
+    "ClientConflict",
+    "ClientCreation",
+    "ClientCursor",
+    "ClientLink",
+    "ClientLinkMethod",
+    "ClientMatch",
+    "ClientMirror",
     "ConflictPolicy",
+    "ConflictStatus",
     "ConnectionStatus",
     "EventOutcome",
     "LinkChange",
     "LinkMethod",
+    "MatchSide",
+    "ReviewStatus",
     "Staff",
     "StaffCreation",
     "StaffLink",

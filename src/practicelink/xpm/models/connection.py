@@ -39,6 +39,7 @@ class XpmConnection(models.Model):
 class ConflictPolicy(models.TextChoices):
     XPM_WINS = "xpm_wins", "XPM wins"
     PRACTICELINK_WINS = "practicelink_wins", "practicelink wins"
+    MOST_RECENT = "most_recent", "Most recent wins"
 
 
 class SyncSettings(models.Model):
@@ -56,6 +57,11 @@ class SyncSettings(models.Model):
         "has their email.",
     )
     sync_interval_minutes = models.PositiveIntegerField(default=5)
+    create_clients_at_once = models.BooleanField(
+        default=False,
+        help_text="Create a client made here in XPM at the next sync, not when its first job "
+        "is deployed.",
+    )
     conflict_policy = models.CharField(
         max_length=20, choices=ConflictPolicy.choices, default=ConflictPolicy.XPM_WINS
     )

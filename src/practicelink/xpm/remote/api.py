@@ -126,8 +126,15 @@ class XpmClient:
         response = self._transport.send("POST", "client", "add", codec.build_client(client))
         return codec.one(response, "Client", codec.parse_client)
 
-    def client_update(self, client: ClientUpdate) -> Client:
-        response = self._transport.send("PUT", "client", "update", codec.build_client(client))
+    def client_update(self, client: ClientUpdate, *, current: Client | None = None) -> Client:
+        """Update a client. With `current` (the record read just before with `client_get`),
+        every field it holds is sent back with `client`'s changes over it."""
+        body = (
+            codec.build_client(client)
+            if current is None
+            else codec.build_client_update(current, client)
+        )
+        response = self._transport.send("PUT", "client", "update", body)
         return codec.one(response, "Client", codec.parse_client)
 
     # --- jobs -----------------------------------------------------------------------------

@@ -63,6 +63,19 @@ CLIENT_WRITE_FIELDS = (
     ("account_manager_uuid", "AccountManagerUUID"),
     ("job_manager_uuid", "JobManagerUUID"),
 )
+# Elements of a read client that an update message does not carry (read-only or structured).
+CLIENT_NOT_WRITABLE = frozenset(
+    {"UUID", "IsArchived", "IsDeleted", "IsProspect", "Type", "Contacts", "Notes", "Groups"}
+    | {"Relationships", "WebUrl"}
+)
+# Links come back as `<AccountManager><UUID/><Name/></AccountManager>` and go as `<…UUID>`.
+CLIENT_LINK_INPUTS = {
+    "AccountManager": "AccountManagerUUID",
+    "JobManager": "JobManagerUUID",
+    "BillingClient": "BillingClientUUID",
+}
+# The add/update message spells it WebSite; answers say Website.
+CLIENT_INPUT_ALIASES = {"Website": "WebSite"}
 JOB_WRITE_FIELDS = (
     ("job_number", "ID"),
     ("name", "Name"),
@@ -130,6 +143,17 @@ def build_staff(staff: NewStaff | StaffUpdate) -> bytes:
 
 def build_client(client: NewClient | ClientUpdate) -> bytes:
     return _from(client, "Client", CLIENT_WRITE_FIELDS)
+
+
+def build_client_update(current: Client, update: ClientUpdate) -> bytes:
+    """`update` over the full record `current` (read just before): every writable field is
+    sent, so an update that blanks unsent fields loses nothing practicelink does not manage."""
+    values = dict(current.writable)
+    for attr, tag in CLIENT_WRITE_FIELDS:
+        value = getattr(update, attr)
+        if value is not None and attr != "uuid":
+            values[tag] = value
+    return _serialise(_element("Client", [("UUID", update.uuid), *values.items()]))
 
 
 def build_job(job: NewJob) -> bytes:
@@ -309,7 +333,20 @@ def parse_client(element: Element) -> Client:
         is_deleted=_bool(element, "IsDeleted"),
         is_prospect=_bool(element, "IsProspect"),
         billing_client=_ref(element, "BillingClient"),
+        writable=_client_writable(element),
     )
+
+
+def _client_writable(element: Element) -> tuple[tuple[str, str], ...]:
+    fields = []
+    for child in element:
+        if child.tag in CLIENT_LINK_INPUTS:
+            uuid = (child.findtext("UUID") or "").strip()
+            if uuid:
+                fields.append((CLIENT_LINK_INPUTS[child.tag], uuid))
+        elif child.tag not in CLIENT_NOT_WRITABLE and len(child) == 0:
+            fields.append((CLIENT_INPUT_ALIASES.get(child.tag, child.tag), child.text or ""))
+    return tuple(fields)
 
 
 def parse_job_task(element: Element) -> JobTask:

@@ -6,7 +6,7 @@ message, `""` sends it empty (which clears it in XPM).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -57,6 +57,9 @@ class Client:
     is_deleted: bool = False
     is_prospect: bool = False
     billing_client: ClientRef | None = None
+    writable: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """Every field an update can carry, as XPM returned it, in update-message names (links as
+    `AccountManagerUUID`...): sent back whole so fields practicelink does not manage are kept."""
 
 
 @dataclass(frozen=True)
