@@ -1,4 +1,5 @@
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -103,3 +104,13 @@ def live_client(emulator: EmulatorHandle, sleeps: Sleeps) -> Iterator[Callable[.
 @pytest.fixture
 def xpm(live_client: Callable[..., XpmClient]) -> XpmClient:
     return live_client()
+
+
+@pytest.fixture
+def catalogue(xpm: XpmClient) -> dict[str, dict[str, Any]]:
+    """The demo practice's templates, categories and task types, by name."""
+    return {
+        "templates": {t.name: t for t in xpm.template_list()},
+        "categories": {c.name: c for c in xpm.category_list()},
+        "task_types": {t.name: t for t in xpm.task_type_list()},
+    }

@@ -234,3 +234,61 @@ RATE_LIMITED_HEADERS = {
     "x-rate-limit-problem": "minute",
     "content-length": "0",
 }
+
+# --- XPM 3.0 answers as recorded (integer IDs), trimmed -----------------------------------
+
+STAFF_LIST_30 = (
+    b'<Response api-method="List"><Status>OK</Status><StaffList><Staff><ID>859230</ID>'
+    b"<Name>Dev Testing</Name><Email>dev@example.com</Email><Phone></Phone><Mobile></Mobile>"
+    b"<Address></Address><PayrollCode></PayrollCode></Staff></StaffList></Response>"
+)
+TEMPLATES_30 = (
+    b'<Response api-method="List"><Status>OK</Status><Templates><Template><ID>1254074</ID>'
+    b"<Name>Activity Statement</Name></Template><Template><ID>1254068</ID>"
+    b"<Name>Annual Accounts</Name></Template></Templates></Response>"
+)
+CATEGORIES_30 = (
+    b'<Response api-method="List"><Status>OK</Status><Categories><Category><ID>412</ID>'
+    b"<Name>Tax</Name></Category></Categories></Response>"
+)
+TASK_TYPES_30 = (
+    b'<Response api-method="List"><Status>OK</Status><TaskList><Task><ID>4567991</ID>'
+    b"<Name>Xero Setup</Name><Description></Description></Task></TaskList></Response>"
+)
+CLIENT_GET_30 = (
+    b'<Response api-method="Get"><Status>OK</Status><Client><ID>32014284</ID><Name>Get Client '
+    b"Test</Name><Email>NEW@EMAIL.COM</Email><Address></Address><City></City><Phone></Phone>"
+    b"<Fax></Fax><Website></Website><IsProspect>No</IsProspect><IsArchived>No</IsArchived>"
+    b"<IsDeleted>No</IsDeleted><TaxNumber></TaxNumber><BusinessNumber></BusinessNumber>"
+    b"<BranchNumber>1</BranchNumber><GSTRegistered>No</GSTRegistered><PrepareGST>No</PrepareGST>"
+    b"<AgencyStatus>Unlinked</AgencyStatus><ActiveAtoClient>No</ActiveAtoClient><Contacts>"
+    b"<Contact><ID>18978524</ID><Name>contact name</Name><Mobile></Mobile>"
+    b"<Email>contact@email.com</Email><Phone></Phone><Position>0</Position><Salutation>"
+    b"</Salutation><Addressee></Addressee><IsPrimary>No</IsPrimary></Contact></Contacts>"
+    b"<Notes /><Groups /><Relationships /><UUID>0183f65c-08c6-47b7-af05-3da072e901ae</UUID>"
+    b"</Client></Response>"
+)
+CLIENT_WITH_MANAGER_30 = CLIENT_GET_30.replace(
+    b"<Contacts>",
+    b"<AccountManager><ID>859230</ID><Name>Dev Testing</Name></AccountManager><Contacts>",
+)
+JOB_PARTNER_30 = (
+    b'<Response api-method="Assign"><Status>OK</Status><Job><ID>J000032</ID><Name>Accounting'
+    b"</Name><Description>01 May, 2020\nhttps://example.com/proposals/27447</Description>"
+    b"<ClientOrderNumber>27447</ClientOrderNumber><State>Planned</State>"
+    b"<StartDate>2019-07-01T00:00:00</StartDate><DueDate>2020-05-09T00:00:00</DueDate>"
+    b"<InternalID>44395039</InternalID><Partner><ID>859230</ID><Name>Dev Testing</Name>"
+    b"</Partner><Assigned /><Tasks /><Milestones /><Notes /></Job></Response>"
+)
+JOB_TASK_30 = (
+    b"<Task><ID>164097190</ID><Name>Xero Setup</Name><TaskID>4567991</TaskID>"
+    b"<EstimatedMinutes>0</EstimatedMinutes><ActualMinutes>0</ActualMinutes><Description>"
+    b"</Description><Completed>false</Completed><Billable>true</Billable><Folder></Folder></Task>"
+)
+CONTACT_30 = (
+    b'<Response api-method="Contact"><Status>OK</Status><Contact><ID>15412877</ID><Name>Acmer '
+    b"Pty Ltd</Name><Mobile></Mobile><Email></Email><Phone></Phone><Position></Position>"
+    b"<Salutation></Salutation><Addressee></Addressee><IsPrimary>No</IsPrimary></Contact>"
+    b"</Response>"
+)
+DELETE_OK = b'<Response api-method="Delete"><Status>OK</Status></Response>'

@@ -227,7 +227,7 @@ def test_missing_parts_are_protocol_errors(body, fragment):
     [("Completed", "perhaps"), ("EstimatedMinutes", "ten"), ("StartDate", "29/08/2008")],
 )
 def test_bad_values_are_protocol_errors(field, value):
-    task = f"<Task><UUID>t</UUID><{field}>{value}</{field}></Task>"
+    task = f"<Task><UUID>t</UUID><TaskUUID>tt</TaskUUID><{field}>{value}</{field}></Task>"
     with pytest.raises(XpmProtocolError, match=field if field != "StartDate" else "not a date"):
         codec.parse_job_task(trusted_fromstring(task))
 

@@ -154,15 +154,6 @@ def test_client_add_with_unknown_manager(xpm):
         xpm.client_add(NewClient(name="X", account_manager_uuid="nobody"))
 
 
-@pytest.fixture
-def catalogue(xpm):
-    return {
-        "templates": {t.name: t for t in xpm.template_list()},
-        "categories": {c.name: c for c in xpm.category_list()},
-        "task_types": {t.name: t for t in xpm.task_type_list()},
-    }
-
-
 def test_catalogues(xpm, catalogue):
     assert set(catalogue["templates"]) == {
         "Annual Accounts",

@@ -15,10 +15,14 @@ from .records import (
     Client,
     ClientPage,
     ClientUpdate,
+    Contact,
+    ContactUpdate,
     Job,
     JobAssignment,
     JobState,
+    JobUpdate,
     NewClient,
+    NewContact,
     NewJob,
     NewJobTask,
     NewStaff,
@@ -86,6 +90,9 @@ class XpmClient:
         response = self._transport.send("PUT", "staff", "update", codec.build_staff(staff))
         return codec.one(response, "Staff", codec.parse_staff)
 
+    def staff_delete(self, uuid: str) -> None:
+        self._transport.send("POST", "staff", "delete", codec.build_staff_uuid(uuid))
+
     def staff_search_by_email(self, email: str) -> list[Staff]:
         """Staff whose email matches, trimmed and case-insensitively (XPM has no search)."""
         wanted = normalise_email(email)
@@ -137,6 +144,27 @@ class XpmClient:
         response = self._transport.send("PUT", "client", "update", body)
         return codec.one(response, "Client", codec.parse_client)
 
+    # --- client contacts ------------------------------------------------------------------
+
+    def contact_add(self, client_uuid: str, contact: NewContact) -> Contact:
+        body = codec.build_contact(contact, client_uuid)
+        response = self._transport.send("POST", "client", "contact", body)
+        return codec.one(response, "Contact", codec.parse_contact)
+
+    def contact_get(self, uuid: str) -> Contact:
+        response = self._transport.get("client", "contact", uuid)
+        return codec.one(response, "Contact", codec.parse_contact)
+
+    def contact_update(self, uuid: str, contact: ContactUpdate) -> Contact:
+        body = codec.build_contact(contact)
+        response = self._transport.send("PUT", "client", "contact", body, uuid)
+        return codec.one(response, "Contact", codec.parse_contact)
+
+    def contact_delete(self, uuid: str) -> Contact:
+        """Delete a contact; XPM answers with the contact it deleted."""
+        response = self._transport.send("DELETE", "client", "contact", None, uuid)
+        return codec.one(response, "Contact", codec.parse_contact)
+
     # --- jobs -----------------------------------------------------------------------------
 
     def job_add(self, job: NewJob) -> Job:
@@ -167,6 +195,14 @@ class XpmClient:
             params["detailed"] = "true"
         response = self._transport.get("job", "list", params=params)
         return codec.many(response, "Jobs", "Job", codec.parse_job)
+
+    def job_update(self, job: JobUpdate) -> Job:
+        response = self._transport.send("PUT", "job", "update", codec.build_job_update(job))
+        return codec.one(response, "Job", codec.parse_job)
+
+    def job_delete(self, job_id: str) -> None:
+        """Delete a job. XPM 3.0 answered Status only; 3.1 may add the job: either is fine."""
+        self._transport.send("POST", "job", "delete", codec.build_job_id(job_id))
 
     def job_assign(self, assignment: JobAssignment) -> Job:
         body = codec.build_assignment(assignment)

@@ -24,11 +24,15 @@ from .records import (
     Category,
     Client,
     ClientUpdate,
+    Contact,
+    ContactUpdate,
     Job,
     JobAssignment,
     JobState,
     JobTask,
+    JobUpdate,
     NewClient,
+    NewContact,
     NewJob,
     NewJobTask,
     NewStaff,
@@ -88,6 +92,29 @@ JOB_WRITE_FIELDS = (
     ("template_uuid", "TemplateUUID"),
     ("category_uuid", "CategoryUUID"),
     ("budget", "Budget"),
+)
+
+JOB_UPDATE_FIELDS = (
+    ("job_id", "ID"),
+    ("name", "Name"),
+    ("description", "Description"),
+    ("start_date", "StartDate"),
+    ("due_date", "DueDate"),
+    ("client_order_number", "ClientNumber"),
+    ("category_uuid", "CategoryUUID"),
+    ("budget", "Budget"),
+)
+# A contact's fields in XPM's order (IsPrimary is Yes/No).
+CONTACT_FIELDS = (
+    ("uuid", "UUID"),
+    ("name", "Name"),
+    ("mobile", "Mobile"),
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("position", "Position"),
+    ("salutation", "Salutation"),
+    ("addressee", "Addressee"),
+    ("is_primary", "IsPrimary"),
 )
 
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -199,6 +226,34 @@ def build_assignment(assignment: JobAssignment) -> bytes:
     return _serialise(job)
 
 
+def build_job_update(job: JobUpdate) -> bytes:
+    return _from(job, "Job", JOB_UPDATE_FIELDS)
+
+
+def build_job_id(job_id: str) -> bytes:
+    """`<Job><ID>…</ID></Job>`, how `job.api/delete` names its job."""
+    return _serialise(_element("Job", [("ID", job_id)]))
+
+
+def build_staff_uuid(uuid: str) -> bytes:
+    """`<Staff><UUID>…</UUID></Staff>`, how `staff.api/delete` names its staff member."""
+    return _serialise(_element("Staff", [("UUID", uuid)]))
+
+
+def build_contact(contact: NewContact | ContactUpdate, client_uuid: str | None = None) -> bytes:
+    """A contact message; an added contact names its client as `<Client><UUID>`."""
+    root = Element("Contact")
+    if client_uuid is not None:
+        SubElement(SubElement(root, "Client"), "UUID").text = _wire(client_uuid)
+    for attr, tag in CONTACT_FIELDS[1:]:  # all but the UUID, which goes in the path
+        value = getattr(contact, attr)
+        if isinstance(value, bool):
+            value = "Yes" if value else "No"
+        if value is not None:
+            SubElement(root, tag).text = _wire(value)
+    return _serialise(root)
+
+
 def build_job_state(job_id: str, state_code: str) -> bytes:
     return _serialise(_element("Job", [("ID", job_id), ("State", state_code)]))
 
@@ -252,8 +307,20 @@ def many(parent: Element, container: str, item: str, parse: Callable[[Element], 
 def required_text(parent: Element, tag: str) -> str:
     value = (parent.findtext(tag) or "").strip()
     if not value:
-        raise XpmProtocolError(f"<{parent.tag}> has no <{tag}>")
+        raise XpmProtocolError(f"<{parent.tag}> has no <{tag}>{_legacy_hint(parent, tag)}")
     return value
+
+
+def _legacy_hint(parent: Element, tag: str) -> str:
+    """Why a `<UUID>`-style element is missing, when the record is in XPM 3.0's form."""
+    legacy_tag = tag.removesuffix("UUID") + "ID"
+    legacy = (parent.findtext(legacy_tag) or "").strip() if tag.endswith("UUID") else ""
+    if not legacy:
+        return ""
+    return (
+        f" but <{legacy_tag}>{legacy}</{legacy_tag}>, XPM 3.0's integer form, which"
+        " practicelink cannot map to a record"
+    )
 
 
 def _text(parent: Element, tag: str) -> str:
@@ -304,16 +371,26 @@ def parse_ref(element: Element) -> Ref:
 
 
 def _ref(parent: Element, tag: str) -> Ref | None:
-    """An optional link: left out, empty (`<BillingClient />`) or `{UUID, Name}`."""
+    """An optional link: left out or empty (`<BillingClient />`) is None; otherwise it must
+    carry a `<UUID>`. A link practicelink cannot map (no UUID, or 3.0's `<ID>`) is an error,
+    never a silent "no partner"."""
     child = parent.find(tag)
-    if child is None or not (child.findtext("UUID") or "").strip():
+    if child is None or (len(child) == 0 and not (child.text or "").strip()):
         return None
-    return parse_ref(child)
+    try:
+        return parse_ref(child)
+    except XpmProtocolError as exc:
+        raise XpmProtocolError(f"<{parent.tag}>'s {exc.detail}") from None
 
 
 def _staff_refs(parent: Element) -> tuple[Ref, ...]:
     assigned = parent.find("Assigned")
-    return () if assigned is None else tuple(parse_ref(s) for s in assigned.findall("Staff"))
+    if assigned is None:
+        return ()
+    try:
+        return tuple(parse_ref(staff) for staff in assigned.findall("Staff"))
+    except XpmProtocolError as exc:
+        raise XpmProtocolError(f"<{parent.tag}>'s <Assigned> {exc.detail}") from None
 
 
 def parse_staff(element: Element) -> Staff:
@@ -352,7 +429,7 @@ def _client_writable(element: Element) -> tuple[tuple[str, str], ...]:
 def parse_job_task(element: Element) -> JobTask:
     return JobTask(
         uuid=required_text(element, "UUID"),
-        task_uuid=_text(element, "TaskUUID").strip(),
+        task_uuid=required_text(element, "TaskUUID"),
         name=_text(element, "Name"),
         description=_text(element, "Description"),
         estimated_minutes=_int(element, "EstimatedMinutes"),
@@ -396,6 +473,12 @@ def next_page_token(response: Element) -> str | None:
         if key.casefold() == "pagetoken" and value:
             return value
     raise XpmProtocolError(f"the next-page link has no pageToken: {link!r}")
+
+
+def parse_contact(element: Element) -> Contact:
+    values = {attr: _text(element, tag) for attr, tag in CONTACT_FIELDS if attr != "is_primary"}
+    values["uuid"] = required_text(element, "UUID")
+    return Contact(**values, is_primary=_bool(element, "IsPrimary"))
 
 
 def parse_template(element: Element) -> Template:

@@ -135,6 +135,21 @@ class JobState:
     """Interface code to send to `job_state`; empty when XPM does not return it."""
 
 
+@dataclass(frozen=True)
+class Contact:
+    """A client's contact person (`client.api/contact`)."""
+
+    uuid: str
+    name: str
+    mobile: str = ""
+    email: str = ""
+    phone: str = ""
+    position: str = ""
+    salutation: str = ""
+    addressee: str = ""
+    is_primary: bool = False
+
+
 # --- write inputs -------------------------------------------------------------------------
 
 
@@ -233,3 +248,44 @@ class NewJobTask:
     description: str = ""
     start_date: date | None = None
     due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """A `job.api/update` message (the client cannot change). Fields left as None are not
+    sent; XPM may blank optional fields a message leaves out, so send the full record."""
+
+    job_id: str
+    name: str
+    description: str
+    start_date: date
+    due_date: date
+    client_order_number: str | None = None
+    category_uuid: str | None = None
+    budget: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class NewContact:
+    name: str
+    mobile: str = ""
+    email: str = ""
+    phone: str = ""
+    position: str = ""
+    salutation: str = ""
+    addressee: str = ""
+    is_primary: bool = False
+
+
+@dataclass(frozen=True)
+class ContactUpdate:
+    """Fields left as None are not sent."""
+
+    name: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    position: str | None = None
+    salutation: str | None = None
+    addressee: str | None = None
+    is_primary: bool | None = None

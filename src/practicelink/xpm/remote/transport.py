@@ -147,9 +147,11 @@ class Transport:
             self._retry.sleep(self._retry.backoff * 2 ** (attempt - 1))
             attempt += 1
 
-    def send(self, verb: str, resource: str, method: str, body: bytes) -> Element:
-        """A write (POST/PUT), sent once: a retry could create the record twice."""
-        return self._call(verb, self.url(resource, method), content=body)
+    def send(
+        self, verb: str, resource: str, method: str, body: bytes | None, *path: str
+    ) -> Element:
+        """A write (POST/PUT/DELETE), sent once: a retry could create the record twice."""
+        return self._call(verb, self.url(resource, method, *path), content=body)
 
     def _call(
         self,
