@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db import transaction
 
 from practicelink.clients.services import client_create
-from practicelink.proposals.models import Status
+from practicelink.proposals.models import LibraryService, Status
 from practicelink.proposals.services import ServiceLine, proposal_create, proposal_set_status
 from practicelink.team.models import Member, Practice, Role
 from practicelink.team.services import member_create, member_grant_login, practice_create
+from xpm_emulator.seed import seed_uuid
 
 DEMO_PRACTICE = "Demo Practice"
 ADMIN_EMAIL = "admin@demo-practice.example"
@@ -50,6 +51,15 @@ DEMO_SERVICES = [
     ServiceLine("Tax return", "Company income tax return", Decimal("1"), Decimal("850")),
     ServiceLine("Bookkeeping", "Monthly bookkeeping", Decimal("12"), Decimal("320")),
     ServiceLine("Payroll", "Fortnightly payroll runs", Decimal("26"), Decimal("95")),
+]
+
+#: the service library: name, description, default price, the emulator's job template, category
+DEMO_LIBRARY = [
+    ("Annual accounts", "Year-end financial statements", "2400", "Annual Accounts", "Compliance"),
+    ("Tax return", "Company income tax return", "850", "Income Tax Return", "Tax"),
+    ("BAS return", "Quarterly GST / BAS return", "450", "GST / BAS Return", "Tax"),
+    ("Payroll", "Monthly payroll runs", "95", "Monthly Payroll", "Bookkeeping"),
+    ("Advisory meeting", "Planning session with a partner", "300", "", "Advisory"),
 ]
 
 DEMO_STATUSES = [
@@ -88,6 +98,21 @@ def demo_ensure() -> DemoLogin:
 
 
 def _populate(practice: Practice) -> None:
+    # The demo's XPM is the bundled emulator, whose catalogue UUIDs are fixed: the library can
+    # name them before the first sync has mirrored the catalogue.
+    LibraryService.objects.bulk_create(
+        LibraryService(
+            practice=practice,
+            name=name,
+            description=description,
+            price=Decimal(price),
+            template_uuid=seed_uuid("demo", "template", template) if template else "",
+            template_name=template,
+            category_uuid=seed_uuid("demo", "category", category),
+            category_name=category,
+        )
+        for name, description, price, template, category in DEMO_LIBRARY
+    )
     members = [
         member_create(practice=practice, name=name, email=email, role=role)
         for name, email, role in DEMO_MEMBERS

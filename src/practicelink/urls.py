@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from practicelink.clients.api import ClientViewSet
-from practicelink.proposals.api import ProposalViewSet
+from practicelink.proposals.api import LibraryServiceViewSet, ProposalViewSet
 from practicelink.team import views as team_views
 from practicelink.team.api import MemberViewSet
 from practicelink.xpm.api import (
@@ -20,6 +20,7 @@ from practicelink.xpm.api import (
 router = DefaultRouter()
 router.register("members", MemberViewSet, basename="member")
 router.register("clients", ClientViewSet, basename="client")
+router.register("proposals/library", LibraryServiceViewSet, basename="library-service")
 router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("xpm/members", MemberStateViewSet, basename="xpm-member")
 router.register("xpm/staff/unlinked", UnlinkedStaffViewSet, basename="xpm-staff-unlinked")

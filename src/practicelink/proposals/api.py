@@ -17,8 +17,16 @@ from practicelink.api import PracticeScoped
 from practicelink.clients.models import Client
 from practicelink.proposals import exports, selectors, services
 from practicelink.proposals.filters import ProposalFilterSet
-from practicelink.proposals.models import Proposal, Service, Status
-from practicelink.team.permissions import request_member
+from practicelink.proposals.models import (
+    Job,
+    JobStructure,
+    LibraryService,
+    Proposal,
+    Service,
+    Status,
+)
+from practicelink.team.models import Member
+from practicelink.team.permissions import IsPracticeAdminOrReadOnly, request_member
 
 
 class PracticeClientField(serializers.PrimaryKeyRelatedField):
@@ -30,10 +38,64 @@ class PracticeClientField(serializers.PrimaryKeyRelatedField):
 class ServiceSerializer(serializers.ModelSerializer):
     quantity = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    library_service = serializers.IntegerField(
+        source="library_service_id",
+        required=False,
+        allow_null=True,
+        help_text="The service library entry this line came from (its template fills the job).",
+    )
 
     class Meta:
         model = Service
-        fields = ["name", "description", "quantity", "price"]
+        fields = ["name", "description", "quantity", "price", "library_service"]
+
+
+class LibraryServiceSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+
+    class Meta:
+        model = LibraryService
+        fields = [
+            "id",
+            "name",
+            "description",
+            "price",
+            "template_uuid",
+            "template_name",
+            "category_uuid",
+            "category_name",
+        ]
+        read_only_fields = ["template_name", "category_name"]
+        validators: list[object] = []  # the service says “already has a service called …”
+
+
+class JobSerializer(serializers.ModelSerializer):
+    """A planned job; `index` addresses it (1 for the proposal's job, or one per service)."""
+
+    index = serializers.IntegerField()
+    budget = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    staff = serializers.PrimaryKeyRelatedField(many=True, queryset=Member.objects.all())
+    service = serializers.CharField(source="service.name", read_only=True, default=None)
+
+    class Meta:
+        model = Job
+        fields = [
+            "index",
+            "service",
+            "name",
+            "description",
+            "template_uuid",
+            "template_name",
+            "category_uuid",
+            "category_name",
+            "budget",
+            "start_date",
+            "due_date",
+            "staff",
+        ]
+        read_only_fields = ["template_name", "category_name"]
 
 
 class ProposalSerializer(serializers.ModelSerializer):
@@ -50,6 +112,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "title",
             "client",
             "status",
+            "job_structure",
             "total",
             "services",
             "created_at",
@@ -76,6 +139,11 @@ class StatusSerializer(serializers.Serializer):
 
 def _lines(data: list[dict]) -> list[services.ServiceLine]:
     return [services.ServiceLine(**line) for line in data]
+
+
+def _plan(data: dict) -> services.JobPlan:
+    staff = data.pop("staff", [])
+    return services.JobPlan(staff_ids=[member.pk for member in staff], **data)
 
 
 class ProposalPagination(PageNumberPagination):
@@ -108,6 +176,7 @@ class ProposalViewSet(
             client=data["client"],
             title=data["title"],
             services=_lines(data["services"]),
+            job_structure=data.get("job_structure", JobStructure.SINGLE),
         )
 
     def perform_update(self, serializer: ProposalSerializer) -> None:
@@ -122,9 +191,12 @@ class ProposalViewSet(
             services=_lines(lines)
             if lines is not None
             else [
-                services.ServiceLine(s.name, s.description, s.quantity, s.price)
+                services.ServiceLine(
+                    s.name, s.description, s.quantity, s.price, s.library_service_id
+                )
                 for s in proposal.services.all()
             ],
+            job_structure=data.get("job_structure"),
         )
 
     @action(detail=True, methods=["post"], serializer_class=StatusSerializer)
@@ -135,6 +207,22 @@ class ProposalViewSet(
             practice=self.practice, proposal=self.get_object(), status=body.validated_data["status"]
         )
         return Response(ProposalSerializer(proposal, context={"request": request}).data)
+
+    @extend_schema(request=JobSerializer(many=True), responses=JobSerializer(many=True))
+    @action(detail=True, methods=["get", "put"], serializer_class=JobSerializer)
+    def jobs(self, request: Request, pk: str | None = None) -> Response:
+        """The job plan: what each job will be in XPM, and its job staff. PUT sets them all."""
+        proposal = self.get_object()
+        if request.method == "PUT":
+            body = JobSerializer(data=request.data, many=True)
+            body.is_valid(raise_exception=True)
+            services.proposal_jobs_update(
+                practice=self.practice,
+                proposal=proposal,
+                jobs=[_plan(dict(job)) for job in body.validated_data],
+            )
+        jobs = proposal.jobs.select_related("service").prefetch_related("staff")
+        return Response(JobSerializer(jobs, many=True).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("bom", bool, description="Start with a UTF-8 BOM (Excel)")],
@@ -148,3 +236,40 @@ class ProposalViewSet(
             practice=self.practice,
             bom=request.query_params.get("bom") in ("1", "true"),
         )
+
+
+class LibraryServiceViewSet(PracticeScoped, viewsets.ModelViewSet):
+    """The service library: everyone reads it, admins change it."""
+
+    serializer_class = LibraryServiceSerializer
+    permission_classes = [IsPracticeAdminOrReadOnly]
+
+    def get_queryset(self):
+        return selectors.library_list(practice=self.practice)
+
+    def _entry(self, serializer: LibraryServiceSerializer) -> services.LibraryEntry:
+        return services.LibraryEntry(**serializer.validated_data)
+
+    def perform_create(self, serializer: LibraryServiceSerializer) -> None:
+        serializer.instance = services.library_service_create(
+            practice=self.practice, entry=self._entry(serializer)
+        )
+
+    def perform_update(self, serializer: LibraryServiceSerializer) -> None:
+        current = serializer.instance
+        entry = services.LibraryEntry(
+            **{
+                "name": current.name,
+                "description": current.description,
+                "price": current.price,
+                "template_uuid": current.template_uuid,
+                "category_uuid": current.category_uuid,
+                **serializer.validated_data,
+            }
+        )
+        serializer.instance = services.library_service_update(
+            practice=self.practice, service=current, entry=entry
+        )
+
+    def perform_destroy(self, instance: LibraryService) -> None:
+        services.library_service_delete(practice=self.practice, service=instance)

@@ -1,39 +1,184 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
 from practicelink.clients.selectors import client_list
-from practicelink.proposals.services import ServiceLine
-from practicelink.team.models import Practice
+from practicelink.proposals.hooks import catalogue_choices, member_notes
+from practicelink.proposals.models import Job, JobStructure, LibraryService
+from practicelink.proposals.services import JobPlan, LibraryEntry, ServiceLine
+from practicelink.team.models import Member, Practice
+
+NONE_CHOICE = ("", "—")
+
+
+def _catalogue_field(practice: Practice, kind: str, label: str, current: str = "") -> forms.Field:
+    choices = [NONE_CHOICE, *catalogue_choices(practice, kind)]
+    help_text = "" if len(choices) > 1 else "XPM's list appears here after a sync."
+    return forms.ChoiceField(choices=choices, required=False, label=label, help_text=help_text)
 
 
 class ProposalForm(forms.Form):
     title = forms.CharField(max_length=255)
     client = forms.ModelChoiceField(queryset=None)
+    job_structure = forms.ChoiceField(
+        choices=JobStructure.choices,
+        initial=JobStructure.SINGLE,
+        label="Jobs in XPM",
+        widget=forms.RadioSelect,
+    )
 
-    def __init__(self, *args, practice: Practice, **kwargs) -> None:
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = client_list(practice=practice, include_archived=False)
+        self.fields["client"].queryset = client_list(  # type: ignore[attr-defined]
+            practice=practice, include_archived=False
+        )
 
 
 class ServiceForm(forms.Form):
-    name = forms.CharField(max_length=255)
+    name = forms.CharField(
+        max_length=255, error_messages={"required": "Every service needs a name."}
+    )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    quantity = forms.DecimalField(min_value=Decimal("0.01"), max_digits=10, decimal_places=2)
-    price = forms.DecimalField(min_value=Decimal("0"), max_digits=12, decimal_places=2)
+    quantity = forms.DecimalField(
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"required": "Give a quantity.", "min_value": "Quantity must be above 0."},
+    )
+    price = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"required": "Give a price.", "min_value": "Price cannot be negative."},
+    )
+    library_service = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class BaseServiceFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not any(self.errors) and not kept:
+            raise forms.ValidationError("A proposal needs at least one service: add a line.")
 
 
 ServiceFormSet = forms.formset_factory(
-    ServiceForm, extra=1, min_num=1, validate_min=True, can_delete=True
+    ServiceForm, formset=BaseServiceFormSet, extra=0, can_delete=True
 )
 
 
 def service_lines(formset: forms.BaseFormSet) -> list[ServiceLine]:
     """The kept (non-empty, not deleted) lines of a valid formset, in order."""
     return [
-        ServiceLine(**{k: v for k, v in form.cleaned_data.items() if k != "DELETE"})
+        ServiceLine(
+            name=data["name"],
+            description=data["description"],
+            quantity=data["quantity"],
+            price=data["price"],
+            library_service_id=data.get("library_service"),
+        )
         for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        if (data := form.cleaned_data) and not data.get("DELETE")
     ]
+
+
+def library_initial(service: LibraryService) -> dict[str, Any]:
+    """A proposal line pre-filled from a library service."""
+    return {
+        "name": service.name,
+        "description": service.description,
+        "quantity": Decimal("1"),
+        "price": service.price,
+        "library_service": service.pk,
+    }
+
+
+class LibraryServiceForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    price = forms.DecimalField(
+        label="Default price", min_value=Decimal("0"), max_digits=12, decimal_places=2
+    )
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template_uuid"] = _catalogue_field(practice, "template", "XPM job template")
+        self.fields["category_uuid"] = _catalogue_field(practice, "category", "XPM job category")
+
+    def entry(self) -> LibraryEntry:
+        return LibraryEntry(**self.cleaned_data)
+
+
+class MemberChoices(forms.ModelMultipleChoiceField):
+    """Job staff: every current member, those XPM cannot take yet flagged (still allowed)."""
+
+    def __init__(self, practice: Practice, **kwargs: Any) -> None:
+        members = list(Member.objects.filter(practice=practice).current().order_by("name"))
+        self.notes = member_notes(practice, members)
+        super().__init__(queryset=Member.objects.filter(pk__in=[m.pk for m in members]), **kwargs)
+
+    def label_from_instance(self, obj: Member) -> str:
+        note = self.notes.get(obj.pk)
+        return f"{obj.name} ({note})" if note else obj.name
+
+
+class JobForm(forms.Form):
+    """One planned job: what it will be in XPM."""
+
+    name = forms.CharField(max_length=255, error_messages={"required": "A job needs a name."})
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    budget = forms.DecimalField(
+        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2
+    )
+    start_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: the day the proposal is accepted.",
+    )
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: 30 days after the start.",
+    )
+
+    def __init__(self, *args: Any, practice: Practice, job: Job, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"job{job.index}")
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": job.name,
+                "description": job.description,
+                "budget": job.budget,
+                "start_date": job.start_date,
+                "due_date": job.due_date,
+                "template_uuid": job.template_uuid,
+                "category_uuid": job.category_uuid,
+                "staff": [m.pk for m in job.staff.all()],
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.job = job
+        self.fields["template_uuid"] = _catalogue_field(practice, "template", "XPM job template")
+        self.fields["category_uuid"] = _catalogue_field(practice, "category", "XPM job category")
+        self.fields["staff"] = MemberChoices(
+            practice,
+            required=False,
+            label="Job staff",
+            widget=forms.CheckboxSelectMultiple,
+            help_text="The only people the job's tasks can be allocated to.",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, due = data.get("start_date"), data.get("due_date")
+        if start and due and due < start:
+            self.add_error("due_date", "The due date is before the start date.")
+        return data
+
+    def plan(self) -> JobPlan:
+        data = dict(self.cleaned_data)
+        staff = data.pop("staff")
+        return JobPlan(index=self.job.index, staff_ids=[m.pk for m in staff], **data)

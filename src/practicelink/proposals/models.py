@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from practicelink.clients.models import Client
-from practicelink.team.models import Practice
+from practicelink.team.models import Member, Practice
 
 
 class Status(models.TextChoices):
@@ -22,6 +23,11 @@ def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     return (quantity * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+class JobStructure(models.TextChoices):
+    SINGLE = "single", "One job for the proposal"
+    PER_SERVICE = "per_service", "One job per service"
+
+
 def proposal_reference(number: int) -> str:
     return f"PROP-{number:04d}"
 
@@ -32,6 +38,9 @@ class Proposal(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="proposals")
     title = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    job_structure = models.CharField(
+        max_length=16, choices=JobStructure.choices, default=JobStructure.SINGLE
+    )
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -62,10 +71,43 @@ class Proposal(models.Model):
         return proposal_reference(self.number)
 
 
+class LibraryService(models.Model):
+    """One of the practice's standard services: pre-fills a proposal's line and its job.
+
+    The XPM job template and category are kept as XPM's UUID and name (picked from the
+    catalogue the XPM integration mirrors): the domain stores the choice, not the catalogue.
+    """
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="library_services"
+    )
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    template_uuid = models.CharField(max_length=64, blank=True)
+    template_name = models.CharField(max_length=255, blank=True)
+    category_uuid = models.CharField(max_length=64, blank=True)
+    category_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint("practice", Lower("name"), name="library_service_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Service(models.Model):
     """A line of a proposal: what is sold."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="services")
+    library_service = models.ForeignKey(
+        LibraryService, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -81,3 +123,38 @@ class Service(models.Model):
     @property
     def amount(self) -> Decimal:
         return line_amount(self.quantity, self.price)
+
+
+class Job(models.Model):
+    """A job the proposal will deploy to XPM on acceptance (SPEC §4): the job plan.
+
+    One for the proposal, or one per service (`service` set). `index` (1, 2, ...) is part of
+    the XPM job number, so it never changes once the proposal is accepted.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="jobs")
+    index = models.PositiveIntegerField()
+    service = models.OneToOneField(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="job"
+    )
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    template_uuid = models.CharField(max_length=64, blank=True)
+    template_name = models.CharField(max_length=255, blank=True)
+    category_uuid = models.CharField(max_length=64, blank=True)
+    category_name = models.CharField(max_length=255, blank=True)
+    budget = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    staff = models.ManyToManyField(Member, blank=True, related_name="proposal_jobs")
+    """The job staff: the only people the job's tasks can be allocated to."""
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "index"], name="proposal_job_index_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from practicelink.proposals.models import Proposal, Status
+from practicelink.proposals.models import LibraryService, Proposal, Status
 from practicelink.team.models import Practice
 
 
@@ -24,3 +24,7 @@ def proposal_status_counts(proposals: QuerySet[Proposal]) -> dict[str, int]:
     return proposals.order_by().aggregate(
         **{status.value: Count("pk", filter=Q(status=status)) for status in Status}
     )
+
+
+def library_list(*, practice: Practice) -> QuerySet[LibraryService]:
+    return LibraryService.objects.filter(practice=practice)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -11,8 +12,17 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from practicelink.clients.models import Client
-from practicelink.proposals.models import Proposal, Service, Status, line_amount
-from practicelink.team.models import Practice
+from practicelink.proposals.hooks import catalogue_choices
+from practicelink.proposals.models import (
+    Job,
+    JobStructure,
+    LibraryService,
+    Proposal,
+    Service,
+    Status,
+    line_amount,
+)
+from practicelink.team.models import Member, Practice
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class ServiceLine:
     description: str = ""
     quantity: Decimal = Decimal("1")
     price: Decimal = Decimal("0")
+    library_service_id: int | None = None
 
 
 #: status → the timestamp field set when a proposal enters it
@@ -83,6 +94,12 @@ def _clean(practice: Practice, client: Client, title: str, services: Sequence[Se
 
 
 def _replace_services(proposal: Proposal, services: Sequence[ServiceLine]) -> None:
+    library = set(
+        LibraryService.objects.filter(
+            practice_id=proposal.practice_id,
+            pk__in=[line.library_service_id for line in services if line.library_service_id],
+        ).values_list("pk", flat=True)
+    )
     proposal.services.all().delete()
     rows = [
         Service(
@@ -92,6 +109,9 @@ def _replace_services(proposal: Proposal, services: Sequence[ServiceLine]) -> No
             description=line.description.strip(),
             quantity=line.quantity,
             price=line.price,
+            library_service_id=line.library_service_id
+            if line.library_service_id in library
+            else None,
         )
         for i, line in enumerate(services)
     ]
@@ -108,16 +128,32 @@ def _next_number(practice: Practice) -> int:
     return number
 
 
+def _structure(job_structure: str) -> str:
+    if job_structure not in JobStructure.values:
+        raise ValidationError({"job_structure": f"Unknown job structure “{job_structure}”."})
+    return job_structure
+
+
 @transaction.atomic
 def proposal_create(
-    *, practice: Practice, client: Client, title: str, services: Sequence[ServiceLine]
+    *,
+    practice: Practice,
+    client: Client,
+    title: str,
+    services: Sequence[ServiceLine],
+    job_structure: str = JobStructure.SINGLE,
 ) -> Proposal:
     title = _clean(practice, client, title, services)
     proposal = Proposal.objects.create(
-        practice=practice, number=_next_number(practice), client=client, title=title
+        practice=practice,
+        number=_next_number(practice),
+        client=client,
+        title=title,
+        job_structure=_structure(job_structure),
     )
     _replace_services(proposal, services)
     proposal.save(update_fields=["total"])
+    _plan_jobs(proposal, None)
     return proposal
 
 
@@ -129,17 +165,204 @@ def proposal_update(
     client: Client,
     title: str,
     services: Sequence[ServiceLine],
+    job_structure: str | None = None,
 ) -> Proposal:
+    proposal = _editable(practice, proposal)
+    before = _before(proposal)
+    proposal.title = _clean(practice, client, title, services)
+    proposal.client = client
+    proposal.job_structure = _structure(job_structure or proposal.job_structure)
+    _replace_services(proposal, services)
+    proposal.save()
+    _plan_jobs(proposal, before)
+    return proposal
+
+
+def _editable(practice: Practice, proposal: Proposal) -> Proposal:
+    """The proposal, locked and re-read; an accepted one is final (its jobs may be deployed)."""
     if proposal.practice_id != practice.pk:
         raise Proposal.DoesNotExist("No such proposal in this practice.")
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status == Status.ACCEPTED:
         raise ValidationError("An accepted proposal cannot be changed.")
-    proposal.title = _clean(practice, client, title, services)
-    proposal.client = client
-    _replace_services(proposal, services)
-    proposal.save()
     return proposal
+
+
+def _services_text(names: Sequence[str]) -> str:
+    return "\n".join(names)
+
+
+@dataclass(frozen=True)
+class _Before:
+    """What the job defaults were computed from before an edit (None: a new proposal)."""
+
+    title: str
+    services_text: str
+    job_by_service: dict[str, int]
+    """Service name → its job's id (one job per service)."""
+
+
+def _before(proposal: Proposal) -> _Before:
+    services = list(proposal.services.values_list("name", flat=True))
+    jobs = proposal.jobs.filter(service__isnull=False).values_list("service__name", "pk")
+    return _Before(proposal.title, _services_text(services), dict(jobs))
+
+
+def _plan_jobs(proposal: Proposal, before: _Before | None) -> None:
+    """Keep the job plan in step with the structure and the services (SPEC §4).
+
+    One job: its name and description follow the title and the services until edited. One
+    job per service: a service keeps its job (and its settings) while its name stays; a new
+    service's job starts from the service and its library entry (template, category).
+    """
+    services = list(proposal.services.select_related("library_service"))
+    text = _services_text([service.name for service in services])
+    jobs = {job.pk: job for job in proposal.jobs.all()}
+    if proposal.job_structure == JobStructure.SINGLE:
+        job = next((j for j in jobs.values() if j.service_id is None and j.index == 1), None)
+        Job.objects.filter(proposal=proposal).exclude(pk=job.pk if job else None).delete()
+        if job is None:
+            job = Job(practice_id=proposal.practice_id, proposal=proposal, index=1)
+            job.name, job.description = proposal.title, text
+            _from_library(job, next((s.library_service for s in services), None))
+        elif before is not None:
+            job.name = proposal.title if job.name == before.title else job.name
+            job.description = text if job.description == before.services_text else job.description
+        job.save()
+        return
+    previous = before.job_by_service if before else {}
+    kept: list[Job] = []
+    for position, service in enumerate(services, start=1):
+        job = jobs.get(previous.get(service.name, 0))
+        if job is None or job in kept:
+            job = Job(practice_id=proposal.practice_id, proposal=proposal, name=service.name)
+            job.description = service.description
+            _from_library(job, service.library_service)
+        job.service, job.index = service, position
+        kept.append(job)
+    kept_ids = [job.pk for job in kept if job.pk]
+    Job.objects.filter(proposal=proposal).exclude(pk__in=kept_ids).delete()
+    # indexes are unique: move the kept jobs out of the way before numbering them again
+    Job.objects.filter(pk__in=kept_ids).update(index=models.F("index") + 10_000)
+    for job in kept:
+        job.save()
+
+
+def _from_library(job: Job, library: LibraryService | None) -> None:
+    if library is not None:
+        job.template_uuid, job.template_name = library.template_uuid, library.template_name
+        job.category_uuid, job.category_name = library.category_uuid, library.category_name
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """What a person sets on one planned job (`index` says which)."""
+
+    index: int
+    name: str
+    description: str = ""
+    template_uuid: str = ""
+    category_uuid: str = ""
+    budget: Decimal | None = None
+    start_date: date | None = None
+    due_date: date | None = None
+    staff_ids: Sequence[int] = field(default_factory=tuple)
+
+
+def _catalogue_name(practice: Practice, kind: str, uuid: str, label: str) -> str:
+    if not uuid:
+        return ""
+    names = dict(catalogue_choices(practice, kind))
+    if uuid not in names:
+        raise ValidationError(
+            {f"{kind}_uuid": f"{label} is not one of XPM's; run a sync to refresh the list."}
+        )
+    return names[uuid]
+
+
+@transaction.atomic
+def proposal_jobs_update(
+    *, practice: Practice, proposal: Proposal, jobs: Sequence[JobPlan]
+) -> list[Job]:
+    """Set the planned jobs' details and job staff; jobs are addressed by their index."""
+    proposal = _editable(practice, proposal)
+    rows = {job.index: job for job in proposal.jobs.all()}
+    members = {m.pk: m for m in Member.objects.filter(practice=practice).current()}
+    for plan in jobs:
+        job = rows.get(plan.index)
+        if job is None:
+            raise ValidationError({"jobs": f"This proposal has no job {plan.index}."})
+        name = plan.name.strip()
+        if not name:
+            raise ValidationError({"name": f"Job {plan.index} needs a name."})
+        if plan.budget is not None and plan.budget < 0:
+            raise ValidationError({"budget": f"“{name}”: the budget cannot be negative."})
+        if plan.start_date and plan.due_date and plan.due_date < plan.start_date:
+            raise ValidationError({"due_date": f"“{name}”: the due date is before the start."})
+        unknown = [pk for pk in plan.staff_ids if pk not in members]
+        if unknown:
+            raise ValidationError({"staff": f"“{name}”: job staff must be current members."})
+        job.name, job.description = name, plan.description.strip()
+        job.template_uuid = plan.template_uuid
+        job.template_name = _catalogue_name(practice, "template", plan.template_uuid, "Template")
+        job.category_uuid = plan.category_uuid
+        job.category_name = _catalogue_name(practice, "category", plan.category_uuid, "Category")
+        job.budget, job.start_date, job.due_date = plan.budget, plan.start_date, plan.due_date
+        job.save()
+        job.staff.set([members[pk] for pk in plan.staff_ids])
+    return list(proposal.jobs.prefetch_related("staff"))
+
+
+# --- service library ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    name: str
+    description: str = ""
+    price: Decimal = Decimal("0")
+    template_uuid: str = ""
+    category_uuid: str = ""
+
+
+def _library_save(practice: Practice, row: LibraryService, entry: LibraryEntry) -> LibraryService:
+    name = entry.name.strip()
+    if not name:
+        raise ValidationError({"name": "A service needs a name."})
+    if entry.price < 0:
+        raise ValidationError({"price": "The default price cannot be negative."})
+    duplicate = LibraryService.objects.filter(practice=practice, name__iexact=name)
+    if duplicate.exclude(pk=row.pk).exists():
+        raise ValidationError({"name": f"The library already has a service called “{name}”."})
+    row.name, row.description, row.price = name, entry.description.strip(), entry.price
+    row.template_uuid = entry.template_uuid
+    row.template_name = _catalogue_name(practice, "template", entry.template_uuid, "Template")
+    row.category_uuid = entry.category_uuid
+    row.category_name = _catalogue_name(practice, "category", entry.category_uuid, "Category")
+    row.save()
+    return row
+
+
+@transaction.atomic
+def library_service_create(*, practice: Practice, entry: LibraryEntry) -> LibraryService:
+    return _library_save(practice, LibraryService(practice=practice), entry)
+
+
+@transaction.atomic
+def library_service_update(
+    *, practice: Practice, service: LibraryService, entry: LibraryEntry
+) -> LibraryService:
+    if service.practice_id != practice.pk:
+        raise LibraryService.DoesNotExist("No such service in this practice's library.")
+    return _library_save(practice, service, entry)
+
+
+@transaction.atomic
+def library_service_delete(*, practice: Practice, service: LibraryService) -> None:
+    """Remove a standard service; proposal lines made from it keep their text."""
+    if service.practice_id != practice.pk:
+        raise LibraryService.DoesNotExist("No such service in this practice's library.")
+    service.delete()
 
 
 @transaction.atomic

@@ -10,4 +10,11 @@ urlpatterns = [
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("<int:pk>/status/", views.proposal_status, name="status"),
+    path("<int:pk>/jobs/", views.proposal_jobs, name="jobs"),
+    path("service-line/", views.service_line, name="service-line"),
+    path("service-line/removed/", views.service_line_removed, name="service-line-removed"),
+    path("library/", views.library_list, name="library"),
+    path("library/new/", views.library_create, name="library-create"),
+    path("library/<int:pk>/edit/", views.library_edit, name="library-edit"),
+    path("library/<int:pk>/delete/", views.library_delete, name="library-delete"),
 ]

@@ -5,16 +5,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from practicelink.forms import run_service
 from practicelink.proposals import exports, selectors, services
 from practicelink.proposals.filters import ProposalFilterSet
-from practicelink.proposals.forms import ProposalForm, ServiceFormSet, service_lines
-from practicelink.proposals.models import Proposal, Status
-from practicelink.team.access import member_required
+from practicelink.proposals.forms import (
+    JobForm,
+    LibraryServiceForm,
+    ProposalForm,
+    ServiceFormSet,
+    library_initial,
+    service_lines,
+)
+from practicelink.proposals.hooks import member_notes
+from practicelink.proposals.models import LibraryService, Proposal, Status
+from practicelink.team.access import admin_required, member_required
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -112,44 +120,165 @@ def proposal_export(request: HttpRequest) -> HttpResponse:
 
 def _proposal_form(request: HttpRequest, proposal: Proposal | None) -> HttpResponse:
     practice = request.practice
-    initial = {"title": proposal.title, "client": proposal.client} if proposal else None
-    services_initial = (
-        [
-            {"name": s.name, "description": s.description, "quantity": s.quantity, "price": s.price}
+    if proposal is None:
+        initial, services_initial = None, [{"quantity": 1}]
+    else:
+        initial = {
+            "title": proposal.title,
+            "client": proposal.client,
+            "job_structure": proposal.job_structure,
+        }
+        services_initial = [
+            {
+                "name": s.name,
+                "description": s.description,
+                "quantity": s.quantity,
+                "price": s.price,
+                "library_service": s.library_service_id,
+            }
             for s in proposal.services.all()
         ]
-        if proposal
-        else None
-    )
     form = ProposalForm(request.POST or None, initial=initial, practice=practice)
     formset = ServiceFormSet(request.POST or None, initial=services_initial, prefix="services")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
-        lines = service_lines(formset)
+        fields = {
+            "client": data["client"],
+            "title": data["title"],
+            "services": service_lines(formset),
+            "job_structure": data["job_structure"],
+        }
         if proposal is None:
-            saved = run_service(
-                form,
-                lambda: services.proposal_create(
-                    practice=practice, client=data["client"], title=data["title"], services=lines
-                ),
-            )
+            saved = run_service(form, lambda: services.proposal_create(practice=practice, **fields))
         else:
             saved = run_service(
                 form,
-                lambda: services.proposal_update(
-                    practice=practice,
-                    proposal=proposal,
-                    client=data["client"],
-                    title=data["title"],
-                    services=lines,
-                ),
+                lambda: services.proposal_update(practice=practice, proposal=proposal, **fields),
             )
         if saved is not None:
             messages.success(request, f"{saved.reference} was saved.")
             return redirect("proposals:detail", pk=saved.pk)
-    title = f"Edit {proposal.reference}" if proposal else "New proposal"
-    context = {"form": form, "formset": formset, "title": title, "proposal": proposal}
+    context = {
+        "form": form,
+        "formset": formset,
+        "title": f"Edit {proposal.reference}" if proposal else "New proposal",
+        "proposal": proposal,
+        "library": selectors.library_list(practice=practice),
+    }
     return render(request, "proposals/proposal_form.html", context)
+
+
+@require_GET
+@member_required
+def service_line(request: HttpRequest) -> HttpResponse:
+    """One more service line (htmx), empty or filled from a library service."""
+    total = request.GET.get("services-TOTAL_FORMS", "")
+    if not total.isdigit() or int(total) >= ServiceFormSet.absolute_max:
+        return HttpResponseBadRequest("No more service lines can be added.")
+    index = int(total)
+    initial: dict[str, object] = {"quantity": 1}
+    library = request.GET.get("library", "")
+    if library:
+        if not library.isdigit():
+            raise Http404("No such library service.")
+        chosen = get_object_or_404(
+            selectors.library_list(practice=request.practice), pk=int(library)
+        )
+        initial = library_initial(chosen)
+    line = ServiceFormSet(prefix="services").empty_form
+    line.prefix, line.initial = f"services-{index}", initial
+    context = {"line": line, "total": index + 1}
+    return render(request, "proposals/_service_line_added.html", context)
+
+
+@require_GET
+@member_required
+def service_line_removed(request: HttpRequest) -> HttpResponse:
+    """What replaces a removed line (htmx): its deletion mark, so the others keep their place."""
+    prefix = request.GET.get("prefix", "")
+    if not prefix.startswith("services-") or not prefix.removeprefix("services-").isdigit():
+        return HttpResponseBadRequest("Unknown service line.")
+    return render(request, "proposals/_service_line_removed.html", {"prefix": prefix})
+
+
+@member_required
+def proposal_jobs(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job plan: each job's details and job staff."""
+    practice = request.practice
+    proposal = selectors.proposal_get(practice=practice, pk=pk)
+    jobs = list(proposal.jobs.select_related("service").prefetch_related("staff"))
+    forms = [JobForm(request.POST or None, practice=practice, job=job) for job in jobs]
+    if request.method == "POST" and all(form.is_valid() for form in forms):
+        saved = run_service(
+            forms[0],
+            lambda: services.proposal_jobs_update(
+                practice=practice, proposal=proposal, jobs=[form.plan() for form in forms]
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"The jobs of {proposal.reference} were saved.")
+            return redirect("proposals:detail", pk=proposal.pk)
+    return render(request, "proposals/proposal_jobs.html", {"proposal": proposal, "forms": forms})
+
+
+@member_required
+def library_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "services": selectors.library_list(practice=request.practice),
+        "can_edit": request.member.is_admin,
+    }
+    return render(request, "proposals/library_list.html", context)
+
+
+def _library_form(request: HttpRequest, service: LibraryService | None) -> HttpResponse:
+    practice = request.practice
+    initial = None
+    if service is not None:
+        initial = {
+            "name": service.name,
+            "description": service.description,
+            "price": service.price,
+            "template_uuid": service.template_uuid,
+            "category_uuid": service.category_uuid,
+        }
+    form = LibraryServiceForm(request.POST or None, initial=initial, practice=practice)
+    if request.method == "POST" and form.is_valid():
+        if service is None:
+            saved = run_service(
+                form, lambda: services.library_service_create(practice=practice, entry=form.entry())
+            )
+        else:
+            saved = run_service(
+                form,
+                lambda: services.library_service_update(
+                    practice=practice, service=service, entry=form.entry()
+                ),
+            )
+        if saved is not None:
+            messages.success(request, f"“{saved.name}” was saved in the service library.")
+            return redirect("proposals:library")
+    title = f"Edit {service.name}" if service else "Add a service to the library"
+    return render(request, "proposals/library_form.html", {"form": form, "title": title})
+
+
+@admin_required
+def library_create(request: HttpRequest) -> HttpResponse:
+    return _library_form(request, None)
+
+
+@admin_required
+def library_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    service = get_object_or_404(selectors.library_list(practice=request.practice), pk=pk)
+    return _library_form(request, service)
+
+
+@require_POST
+@admin_required
+def library_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    service = get_object_or_404(selectors.library_list(practice=request.practice), pk=pk)
+    services.library_service_delete(practice=request.practice, service=service)
+    messages.success(request, f"“{service.name}” was removed from the service library.")
+    return redirect("proposals:library")
 
 
 @member_required
@@ -166,11 +295,14 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(practice=request.practice, pk=pk)
     transitions = sorted(services.ALLOWED_TRANSITIONS[proposal.status])
-    return render(
-        request,
-        "proposals/proposal_detail.html",
-        {"proposal": proposal, "transitions": transitions},
-    )
+    jobs = list(proposal.jobs.prefetch_related("staff"))
+    notes = member_notes(request.practice, [m for job in jobs for m in job.staff.all()])
+    context = {
+        "proposal": proposal,
+        "transitions": transitions,
+        "jobs": [(job, [(m, notes.get(m.pk)) for m in job.staff.all()]) for job in jobs],
+    }
+    return render(request, "proposals/proposal_detail.html", context)
 
 
 @require_POST

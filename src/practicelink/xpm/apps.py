@@ -15,8 +15,11 @@ class XpmConfig(AppConfig):
 
         warnings.filterwarnings("ignore", "The httpx module", category=AuthlibDeprecationWarning)
 
+        from practicelink.proposals import hooks as proposal_hooks
         from practicelink.team import hooks
+        from practicelink.xpm.proposals_ui import XpmJobCatalogue
         from practicelink.xpm.team_ui import LinkBadges, StaffLinkFormExtension
 
         hooks.member_form_extensions.append(StaffLinkFormExtension())
         hooks.member_list_decorators.append(LinkBadges())
+        proposal_hooks.job_catalogues.append(XpmJobCatalogue())

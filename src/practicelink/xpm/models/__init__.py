@@ -1,5 +1,6 @@
 """Everything practicelink stores about XPM, by concern."""
 
+from .catalogue import CatalogueItem, CatalogueKind
 from .clients import (
     ClientConflict,
     ClientCreation,
@@ -17,6 +18,8 @@ from .runs import EventOutcome, SyncEvent, SyncRun, SyncStatus, SyncTrigger
 from .staff import LinkChange, LinkMethod, Staff, StaffCreation, StaffLink
 
 __all__ = [
+    "CatalogueItem",
+    "CatalogueKind",
     "ClientConflict",
     "ClientCreation",
     "ClientCursor",

@@ -26,6 +26,7 @@ from practicelink.xpm.models import (
 )
 from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import RateLimitDenied, XpmClient, XpmError, XpmRateLimited
+from practicelink.xpm.sync.catalogue import catalogue_reconcile
 from practicelink.xpm.sync.events import progress
 from practicelink.xpm.sync.staff import staff_reconcile
 
@@ -102,6 +103,7 @@ def run_execute(
     try:
         with client_factory(run.practice) as client:
             staff_reconcile(run, client, now)
+            catalogue_reconcile(run, client, now)
     except (RateLimitDenied, XpmRateLimited) as denied:
         SyncRun.objects.filter(pk=run.pk).update(
             status=SyncStatus.QUEUED, step="Waiting for XPM's rate limit"

@@ -1,0 +1,36 @@
+"""Extension points of proposals, for integrations the proposals app knows nothing about.
+
+An integration appends its providers here from its `AppConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from practicelink.team.models import Member, Practice
+
+
+class JobCatalogue(Protocol):
+    """Where a job's template and category are picked from (XPM's lists, mirrored)."""
+
+    def choices(self, practice: Practice, kind: str) -> list[tuple[str, str]]:
+        """(uuid, name) of every current `kind` ("template" or "category"), by name."""
+
+    def member_notes(self, practice: Practice, members: Sequence[Member]) -> dict[int, str]:
+        """A flag per member id that cannot be put on a deployed job as things stand."""
+
+
+job_catalogues: list[JobCatalogue] = []
+
+
+def catalogue_choices(practice: Practice, kind: str) -> list[tuple[str, str]]:
+    return [choice for c in job_catalogues for choice in c.choices(practice, kind)]
+
+
+def member_notes(practice: Practice, members: Sequence[Member]) -> dict[int, str]:
+    notes: dict[int, str] = {}
+    for catalogue in job_catalogues:
+        notes.update(catalogue.member_notes(practice, members))
+    return notes
