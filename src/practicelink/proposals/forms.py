@@ -26,6 +26,7 @@ class ProposalForm(forms.Form):
     job_structure = forms.ChoiceField(
         choices=JobStructure.choices,
         initial=JobStructure.SINGLE,
+        required=False,
         label="Jobs in XPM",
         widget=forms.RadioSelect,
     )

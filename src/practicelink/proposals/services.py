@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -141,7 +141,7 @@ def proposal_create(
     client: Client,
     title: str,
     services: Sequence[ServiceLine],
-    job_structure: str = JobStructure.SINGLE,
+    job_structure: str | None = None,
 ) -> Proposal:
     title = _clean(practice, client, title, services)
     proposal = Proposal.objects.create(
@@ -149,7 +149,7 @@ def proposal_create(
         number=_next_number(practice),
         client=client,
         title=title,
-        job_structure=_structure(job_structure),
+        job_structure=_structure(job_structure or JobStructure.SINGLE),
     )
     _replace_services(proposal, services)
     proposal.save(update_fields=["total"])
@@ -266,7 +266,7 @@ class JobPlan:
     budget: Decimal | None = None
     start_date: date | None = None
     due_date: date | None = None
-    staff_ids: Sequence[int] = field(default_factory=tuple)
+    staff_ids: Sequence[int] = ()
 
 
 def _catalogue_name(practice: Practice, kind: str, uuid: str, label: str) -> str:

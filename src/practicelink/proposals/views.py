@@ -146,7 +146,7 @@ def _proposal_form(request: HttpRequest, proposal: Proposal | None) -> HttpRespo
             "client": data["client"],
             "title": data["title"],
             "services": service_lines(formset),
-            "job_structure": data["job_structure"],
+            "job_structure": data["job_structure"] or None,
         }
         if proposal is None:
             saved = run_service(form, lambda: services.proposal_create(practice=practice, **fields))
