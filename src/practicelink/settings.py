@@ -217,6 +217,21 @@ XPM_TIMEOUT_SECONDS = env.float("XPM_TIMEOUT_SECONDS", default=30.0)
 #: refresh the access token when it has less than this left
 XPM_TOKEN_REFRESH_MARGIN_SECONDS = env.int("XPM_TOKEN_REFRESH_MARGIN_SECONDS", default=120)
 
+# XPM's rate limits, kept by every process together (see practicelink/xpm/ratelimit.py):
+# Redis when REDIS_URL is set, else a SQLite file shared by the processes of this host.
+XPM_RATE_LIMITER = {
+    "BACKEND": "practicelink.xpm.ratelimit."
+    + ("RedisRateLimiter" if _redis_url else "SQLiteRateLimiter"),
+    "OPTIONS": {
+        **({"url": _redis_url} if _redis_url else {"path": DATA_DIR / "ratelimit.sqlite3"}),
+        "concurrent_limit": env.int("XPM_CONCURRENT_LIMIT", default=5),
+        "minute_limit": env.int("XPM_MINUTE_LIMIT", default=60),
+        "day_limit": env.int("XPM_DAY_LIMIT", default=5000),
+        "app_minute_limit": env.int("XPM_APP_MINUTE_LIMIT", default=10_000),
+        "interactive_reserve": env.float("XPM_INTERACTIVE_RESERVE", default=0.2),
+    },
+}
+
 
 def _encryption_key() -> str:
     """Fernet key for OAuth tokens at rest: configured, or generated once into the data folder."""

@@ -10,6 +10,7 @@ from practicelink.proposals.api import LibraryServiceViewSet, ProposalViewSet
 from practicelink.team import views as team_views
 from practicelink.team.api import MemberViewSet
 from practicelink.xpm.api import (
+    BudgetView,
     LinkViewSet,
     MemberStateViewSet,
     SyncRunViewSet,
@@ -40,6 +41,7 @@ urlpatterns = [
     path("settings/team/xpm/", include("practicelink.xpm.team_urls")),
     path("settings/apps/", include("practicelink.xpm.urls")),
     path("api/v1/xpm/why-not/", WhyNotView.as_view(), name="xpm-why-not"),
+    path("api/v1/xpm/budget/", BudgetView.as_view(), name="xpm-budget"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -247,6 +247,29 @@ class WhyNotView(PracticeScoped, APIView):
         )
 
 
+class BudgetSerializer(serializers.Serializer):
+    minute_remaining = serializers.IntegerField(help_text="XPM calls left this minute.")
+    day_remaining = serializers.IntegerField(help_text="XPM calls left today.")
+    day_reserved = serializers.IntegerField(
+        help_text="Calls of day_remaining kept for work a person asked for (Sync now, "
+        "deployments); periodic syncs leave them."
+    )
+    cooldown_seconds = serializers.FloatField(
+        help_text="Seconds XPM asked practicelink to wait (after a 429); 0 when none."
+    )
+
+
+class BudgetView(PracticeScoped, APIView):
+    """What is left of the practice's XPM calls (XPM allows 60 a minute, 5,000 a day)."""
+
+    @extend_schema(responses={200: BudgetSerializer, 404: None})
+    def get(self, request: Request) -> Response:
+        budget = selectors.xpm_budget(self.practice)
+        if budget is None:
+            return Response({"detail": "XPM is not connected."}, status=404)
+        return Response(BudgetSerializer(budget).data)
+
+
 class SyncEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncEvent

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from practicelink.team.models import Member, Practice
 from practicelink.xpm.crypto import decrypt, encrypt
+from practicelink.xpm.http import EVENT_HOOKS, shared_client, shared_transport
 from practicelink.xpm.models import ConnectionStatus, XpmConnection
 
 
@@ -58,6 +59,8 @@ def _oauth_client(redirect_uri: str | None = None) -> OAuth2Client:
         redirect_uri=redirect_uri,
         code_challenge_method="S256",
         timeout=settings.XPM_TIMEOUT_SECONDS,
+        transport=shared_transport(),
+        event_hooks=EVENT_HOOKS,
     )
 
 
@@ -73,7 +76,7 @@ def authorization_start(*, redirect_uri: str) -> AuthorizationRequest:
 
 def _tenants(access_token: str) -> list[Tenant]:
     try:
-        response = httpx.get(
+        response = shared_client().get(
             settings.XPM_CONNECTIONS_URL,
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=settings.XPM_TIMEOUT_SECONDS,
@@ -157,17 +160,33 @@ def tenant_choose(*, practice: Practice, tenant_id: str) -> XpmConnection:
     return connection
 
 
+def _usable_token(practice: Practice, *, lock: bool) -> tuple[XpmConnection, str | None]:
+    """The connection, and its access token while it is not close to expiry."""
+    rows = XpmConnection.objects.filter(practice=practice)
+    connection = (rows.select_for_update() if lock else rows).first()
+    if connection is None:
+        raise XpmAuthError("XPM is not connected: an admin can connect it in Settings > Apps.")
+    if connection.status == ConnectionStatus.NEEDS_RECONNECT:
+        raise XpmReconnectNeeded(connection.problem or "XPM needs to be reconnected.")
+    margin = timedelta(seconds=settings.XPM_TOKEN_REFRESH_MARGIN_SECONDS)
+    if connection.expires_at and connection.expires_at - margin > timezone.now():
+        return connection, decrypt(connection.access_token_encrypted)
+    return connection, None
+
+
 def access_token(*, practice: Practice) -> str:
-    """A valid access token for the practice, refreshed (and rotated) when close to expiry."""
+    """A valid access token for the practice, refreshed (and rotated) when close to expiry.
+
+    The common case is a plain read; only a refresh takes the row lock (and re-reads under it,
+    since another worker may have refreshed meanwhile).
+    """
+    _, token = _usable_token(practice, lock=False)
+    if token is not None:
+        return token
     with transaction.atomic():
-        connection = XpmConnection.objects.select_for_update().filter(practice=practice).first()
-        if connection is None:
-            raise XpmAuthError("XPM is not connected: an admin can connect it in Settings > Apps.")
-        if connection.status == ConnectionStatus.NEEDS_RECONNECT:
-            raise XpmReconnectNeeded(connection.problem or "XPM needs to be reconnected.")
-        margin = timedelta(seconds=settings.XPM_TOKEN_REFRESH_MARGIN_SECONDS)
-        if connection.expires_at and connection.expires_at - margin > timezone.now():
-            return decrypt(connection.access_token_encrypted)
+        connection, token = _usable_token(practice, lock=True)
+        if token is not None:
+            return token
         problem = _refresh(connection)
     if problem:
         raise XpmReconnectNeeded(problem)
@@ -205,7 +224,7 @@ def disconnect(*, practice: Practice) -> None:
     if connection.connection_id and connection.status == ConnectionStatus.CONNECTED:
         try:
             token = access_token(practice=practice)
-            httpx.delete(
+            shared_client().delete(
                 f"{settings.XPM_CONNECTIONS_URL.rstrip('/')}/{connection.connection_id}",
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=settings.XPM_TIMEOUT_SECONDS,

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from practicelink.team.emails import normalise_email
 from practicelink.team.models import Member, Practice
 from practicelink.xpm.models import (
+    ConnectionStatus,
     LinkChange,
     LinkMethod,
     StaffCreation,
@@ -17,8 +18,10 @@ from practicelink.xpm.models import (
     SyncRun,
     SyncSettings,
     SyncStatus,
+    XpmConnection,
 )
 from practicelink.xpm.models import Staff as StaffRow
+from practicelink.xpm.ratelimit import Budget, rate_limiter
 from practicelink.xpm.sync.plan import Action, MemberSide, Policy, StaffSide, plan_staff
 
 
@@ -93,6 +96,14 @@ def link_plan(practice: Practice, now: datetime) -> dict[int, Action]:
     """What the next sync would do for each unlinked member, from the last sync's staff list."""
     actions = plan_staff(member_sides(practice), staff_sides(practice), policy_for(practice), now)
     return {action.member_id: action for action in actions}
+
+
+def xpm_budget(practice: Practice) -> Budget | None:
+    """What is left of the practice's XPM calls, and any cool-down XPM asked for."""
+    connection = XpmConnection.objects.filter(
+        practice=practice, status=ConnectionStatus.CONNECTED
+    ).first()
+    return rate_limiter().budget(connection.tenant_id) if connection else None
 
 
 def last_run(practice: Practice) -> SyncRun | None:

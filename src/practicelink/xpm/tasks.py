@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.db.models import Max
 from django.utils import timezone
@@ -24,7 +25,9 @@ from practicelink.xpm.sync.runner import Outcome, run_execute, sync_request
 @db_task()
 def sync_run_task(run_id: int) -> None:
     """Run a queued sync; when the practice is busy or out of XPM calls, try again later."""
-    outcome, wait = run_execute(run_id, client_factory=client_for)
+    trigger = SyncRun.objects.values_list("trigger", flat=True).get(pk=run_id)
+    interactive = trigger != SyncTrigger.PERIODIC  # a person asked: it may spend the reserve
+    outcome, wait = run_execute(run_id, client_factory=partial(client_for, interactive=interactive))
     if outcome != Outcome.FINISHED and not sync_run_task.huey.immediate:
         sync_run_task.schedule((run_id,), delay=max(wait, 1.0))
 

@@ -15,7 +15,7 @@ from practicelink.team.access import admin_required
 from practicelink.xpm import oauth
 from practicelink.xpm.forms import SyncSettingsForm
 from practicelink.xpm.models import ConnectionStatus, SyncRun, SyncTrigger, XpmConnection
-from practicelink.xpm.selectors import sync_settings
+from practicelink.xpm.selectors import sync_settings, xpm_budget
 from practicelink.xpm.sync.runner import sync_request
 
 FLOW_KEY = "xpm_oauth"
@@ -47,6 +47,7 @@ def apps(request: HttpRequest) -> HttpResponse:
         "form": form,
         "runs": runs,
         "current": runs[0] if runs else None,
+        "budget": xpm_budget(request.practice),
     }
     return render(request, "xpm/apps.html", context)
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from practicelink.xpm.ratelimit import InProcessRateLimiter
 from practicelink.xpm.remote import (
-    InProcessRateLimiter,
     NewStaff,
     RateLimitDenied,
     XpmConnectionError,

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from practicelink.xpm.ratelimit import InProcessRateLimiter
 from practicelink.xpm.remote import (
-    InProcessRateLimiter,
     NewStaff,
     Quota,
     RateLimitDenied,

@@ -19,7 +19,7 @@ from .errors import (
     XpmTokenExpired,
     XpmUnauthorized,
 )
-from .limiter import InProcessRateLimiter, NoLimit, RateLimiter
+from .limiter import NoLimit, RateLimiter
 from .records import (
     Category,
     Client,
@@ -57,7 +57,6 @@ __all__ = [
     "ClientUpdate",
     "Contact",
     "ContactUpdate",
-    "InProcessRateLimiter",
     "Job",
     "JobAssignment",
     "JobState",

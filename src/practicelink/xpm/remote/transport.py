@@ -161,13 +161,13 @@ class Transport:
         params: Mapping[str, str] | None = None,
         content: bytes | None = None,
     ) -> Element:
-        self._limiter.acquire(self._tenant_id)
         headers = {
             "Authorization": f"Bearer {self._token_provider()}",
             "Xero-Tenant-Id": self._tenant_id,
         }
         if content is not None:
             headers["Content-Type"] = "application/xml"
+        self._limiter.acquire(self._tenant_id)
         try:
             response = self._http.request(
                 verb, url, params=params, content=content, headers=headers, timeout=self._timeout
@@ -176,6 +176,8 @@ class Transport:
             raise XpmTimeout() from exc
         except httpx.TransportError as exc:
             raise XpmConnectionError(type(exc).__name__) from exc
+        finally:
+            self._limiter.release(self._tenant_id)
         error = None if response.is_success else _error_for(response)
         self._observe(response, error)
         if error is not None:

@@ -1,0 +1,58 @@
+"""The practice's XPM budget on the Apps page and in the API, shared by every client it makes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from django.urls import reverse
+
+from practicelink.xpm.gateway import client_for
+from practicelink.xpm.http import shared_transport
+from practicelink.xpm.remote import RateLimitDenied, XpmRateLimited
+from tests.conftest import api_for
+from tests.xpm.conftest import sync
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = "/api/v1/xpm/budget/"
+
+
+def test_apps_page_and_api_show_the_calls_left(admin_web, standard, practice, connected):
+    sync(practice)  # one call: the staff list
+    page = admin_web.get(reverse("xpm:apps")).content.decode()
+    assert "XPM calls left: 59 this minute, 4999 today (1000 of them kept for Sync now" in page
+    assert "asked practicelink to wait" not in page
+    answer = api_for(standard).get(BUDGET)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "minute_remaining": 59,
+        "day_remaining": 4999,
+        "day_reserved": 1000,
+        "cooldown_seconds": 0.0,
+    }
+
+
+def test_a_429_cools_every_client_of_the_practice_down(admin_web, practice, connected, xpm):
+    xpm.server.add_fault("staff.api/list", "429", retry_after=30, problem="minute")
+    with pytest.raises(XpmRateLimited), client_for(practice) as first:
+        first.staff_list()
+    with pytest.raises(RateLimitDenied) as denied, client_for(practice, interactive=True) as other:
+        other.staff_list()
+    assert 29 < denied.value.retry_after <= 30
+    assert len(xpm.server.calls(xpm.tenant_id)) == 1  # the second call never left
+    page = admin_web.get(reverse("xpm:apps")).content.decode()
+    assert "XPM asked practicelink to wait 30 s" in page
+
+
+def test_budget_needs_a_connection(admin):
+    assert api_for(admin).get(BUDGET).status_code == 404
+
+
+def test_calls_of_every_practice_share_one_connection(practice, connected, xpm):
+    """One pool and one TLS context per process: clients borrow it, closing one keeps it."""
+    for _ in range(3):
+        with client_for(practice) as client:
+            client.staff_list()
+    pool = shared_transport()._shared._pool  # type: ignore[attr-defined]
+    port = httpx.URL(xpm.server.base_url).port
+    assert [c._origin.port for c in pool.connections].count(port) == 1
