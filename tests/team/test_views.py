@@ -1,7 +1,10 @@
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from practicelink.team import services
 from practicelink.team.middleware import SESSION_KEY
 from practicelink.team.models import Invitation, Member
 from practicelink.team.services import invitation_send
@@ -155,3 +158,17 @@ def test_existing_login_not_signed_in_is_told_to_sign_in_first(client, admin):
         f"{admin.email} already has a practicelink login: sign in first, then open the link."
     ]
     assert not admin.user.check_password("a-long-Pass-phrase-9")
+
+
+def test_a_deleted_members_row_says_no_access_until_restored(admin_web, practice, standard):
+    services.member_delete(practice=practice, member=standard)
+    page = admin_web.get(reverse("team:list")).content.decode()
+    row = re.search(
+        r'<tr class="deleted" data-member="sam.standard@example.com">.*?</tr>', page, re.S
+    )
+    cells = re.findall(r"<td>(.*?)</td>", row.group(0), re.S)
+    assert cells[3] == 'No access <span class="muted">(deleted; active once restored)</span>'
+    services.member_restore(practice=practice, member=standard)
+    page = admin_web.get(reverse("team:list")).content.decode()
+    row = re.search(r'<tr class="" data-member="sam.standard@example.com">.*?</tr>', page, re.S)
+    assert re.findall(r"<td>(.*?)</td>", row.group(0), re.S)[3] == "Active"

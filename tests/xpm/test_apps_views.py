@@ -11,6 +11,7 @@ from django.utils import timezone
 from practicelink.xpm.models import SyncRun, SyncSettings, SyncStatus, SyncTrigger
 from practicelink.xpm.tasks import sync_tick
 from tests.factories import PracticeFactory
+from tests.xpm.conftest import sync
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def test_settings_form_saves_and_rejects_bad_input(admin_web, practice, connecte
         15,
     )
     bad = admin_web.post(reverse("xpm:apps"), {**data, "sync_interval_minutes": "0"})
-    assert "Sync at most once a minute." in bad.content.decode()
+    assert "Sync every must be a whole number from 1 to 1440 minutes." in bad.content.decode()
     assert SyncSettings.objects.get(practice=practice).sync_interval_minutes == 15
 
 
@@ -102,3 +103,13 @@ def test_sync_is_refused_while_xpm_is_not_connected(admin_web, admin_api, practi
         "detail": ["XPM is not connected: an admin can connect it in Settings > Apps."]
     }
     assert not SyncRun.objects.filter(practice=practice).exists()
+
+
+def test_the_disconnected_apps_page_shows_the_history_it_keeps(admin_web, practice, connected, xpm):
+    run = sync(practice)
+    answer = admin_web.post(reverse("xpm:disconnect"), follow=True).content.decode()
+    assert "XPM was disconnected. Links and history are kept." in answer
+    assert "Connect to XPM" in answer
+    history = answer.split('id="xpm-history"')[1]
+    assert f'href="{reverse("xpm:run", args=[run.pk])}"' in history
+    assert admin_web.get(reverse("xpm:run", args=[run.pk])).status_code == 200

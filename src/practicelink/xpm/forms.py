@@ -3,9 +3,37 @@ from __future__ import annotations
 from django import forms
 
 from practicelink.xpm.models import SyncSettings
+from practicelink.xpm.models.connection import (
+    CREATION_WINDOW_MAX_HOURS,
+    SYNC_INTERVAL_MAX_MINUTES,
+    SYNC_INTERVAL_MIN_MINUTES,
+)
+
+
+def _bounded(label: str, low: int, high: int, unit: str, help_text: str = "") -> forms.IntegerField:
+    """A whole number within [low, high]; the browser gets the same limits as min/max."""
+    message = f"{label} must be a whole number from {low} to {high} {unit}."
+    return forms.IntegerField(
+        label=f"{label} ({unit})",
+        min_value=low,
+        max_value=high,
+        help_text=help_text,
+        error_messages={"min_value": message, "max_value": message, "invalid": message},
+    )
 
 
 class SyncSettingsForm(forms.ModelForm):
+    creation_window_hours = _bounded(
+        "Creation window",
+        0,
+        CREATION_WINDOW_MAX_HOURS,
+        "hours",
+        SyncSettings._meta.get_field("creation_window_hours").help_text,
+    )
+    sync_interval_minutes = _bounded(
+        "Sync every", SYNC_INTERVAL_MIN_MINUTES, SYNC_INTERVAL_MAX_MINUTES, "minutes"
+    )
+
     class Meta:
         model = SyncSettings
         fields = [
@@ -16,14 +44,6 @@ class SyncSettingsForm(forms.ModelForm):
             "create_clients_at_once",
         ]
         labels = {
-            "creation_window_hours": "Creation window (hours)",
             "auto_link": "Auto-link by email",
-            "sync_interval_minutes": "Sync every (minutes)",
             "create_clients_at_once": "Create new clients in XPM at once",
         }
-
-    def clean_sync_interval_minutes(self) -> int:
-        minutes = self.cleaned_data["sync_interval_minutes"]
-        if minutes < 1:
-            raise forms.ValidationError("Sync at most once a minute.")
-        return minutes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from practicelink.team.models import Member, Practice
@@ -42,12 +43,20 @@ class ConflictPolicy(models.TextChoices):
     MOST_RECENT = "most_recent", "Most recent wins"
 
 
+CREATION_WINDOW_MAX_HOURS = 24 * 365
+"""A year: a longer window would only postpone creation past any use (and past the calendar)."""
+SYNC_INTERVAL_MIN_MINUTES = 1
+SYNC_INTERVAL_MAX_MINUTES = 24 * 60
+
+
 class SyncSettings(models.Model):
-    """Per-practice sync settings (Settings > Apps > XPM)."""
+    """Per-practice sync settings (Settings > Apps > XPM). The bounds are shared by the form,
+    the browser's input limits and the API."""
 
     practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="xpm_settings")
     creation_window_hours = models.PositiveIntegerField(
         default=24,
+        validators=[MaxValueValidator(CREATION_WINDOW_MAX_HOURS)],
         help_text="Hours after a member is added before the sync creates them in XPM "
         "(0 = at the next sync).",
     )
@@ -56,7 +65,13 @@ class SyncSettings(models.Model):
         help_text="Link a member automatically when exactly one unlinked XPM staff "
         "has their email.",
     )
-    sync_interval_minutes = models.PositiveIntegerField(default=5)
+    sync_interval_minutes = models.PositiveIntegerField(
+        default=5,
+        validators=[
+            MinValueValidator(SYNC_INTERVAL_MIN_MINUTES),
+            MaxValueValidator(SYNC_INTERVAL_MAX_MINUTES),
+        ],
+    )
     create_clients_at_once = models.BooleanField(
         default=False,
         help_text="Create a client made here in XPM at the next sync, not when its first job "
