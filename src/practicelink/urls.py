@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from practicelink.clients.api import ClientViewSet
+from practicelink.proposals import views as proposal_views
 from practicelink.proposals.api import LibraryServiceViewSet, ProposalViewSet
 from practicelink.team import views as team_views
 from practicelink.team.api import MemberViewSet
@@ -34,6 +35,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("practicelink/favicon.svg"))),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invite/<str:token>/", team_views.invitation_accept, name="invitation-accept"),
+    path("p/<str:token>/", proposal_views.acceptance, name="proposal-acceptance"),
     path("practice/switch/", team_views.practice_switch, name="practice-switch"),
     path("proposals/", include("practicelink.proposals.urls")),
     path("clients/", include("practicelink.clients.urls")),

@@ -232,7 +232,11 @@ def test_sending_again_moves_the_sent_stamp(practice, acme):
         ([Status.SENT], Status.SENT, "A sent proposal cannot become sent."),
         ([Status.ACCEPTED], Status.DRAFT, "An accepted proposal cannot become draft."),
         ([Status.ACCEPTED], Status.LOST, "An accepted proposal cannot become lost."),
-        ([Status.DECLINED], Status.ACCEPTED, "A declined proposal cannot become accepted."),
+        (
+            [Status.DECLINED],
+            Status.ACCEPTED,
+            "This proposal was declined: send it again before it can be accepted.",
+        ),
         ([Status.LOST], Status.DECLINED, "A lost proposal cannot become declined."),
         ([], "archived", "Unknown status “archived”."),
     ],

@@ -120,6 +120,9 @@ class ProposalSerializer(serializers.ModelSerializer):
             "accepted_at",
             "declined_at",
             "lost_at",
+            "accepted_name",
+            "accepted_ip",
+            "accepted_by",
         ]
         read_only_fields = [
             "number",
@@ -130,11 +133,28 @@ class ProposalSerializer(serializers.ModelSerializer):
             "accepted_at",
             "declined_at",
             "lost_at",
+            "accepted_name",
+            "accepted_ip",
+            "accepted_by",
         ]
 
 
 class StatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        help_text="“accepted” marks it accepted on the client's behalf (its jobs are deployed).",
+    )
+
+
+class SendSerializer(serializers.Serializer):
+    to = serializers.EmailField(
+        required=False, allow_blank=True, help_text="Defaults to the client's email."
+    )
+
+
+class SentSerializer(serializers.Serializer):
+    to = serializers.EmailField()
+    proposal = ProposalSerializer()
 
 
 def _lines(data: list[dict]) -> list[services.ServiceLine]:
@@ -204,7 +224,33 @@ class ProposalViewSet(
         body = StatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         proposal = services.proposal_set_status(
-            practice=self.practice, proposal=self.get_object(), status=body.validated_data["status"]
+            practice=self.practice,
+            proposal=self.get_object(),
+            status=body.validated_data["status"],
+            by=self.member,
+        )
+        return Response(ProposalSerializer(proposal, context={"request": request}).data)
+
+    @extend_schema(request=SendSerializer, responses=SentSerializer)
+    @action(detail=True, methods=["post"], serializer_class=SendSerializer)
+    def send(self, request: Request, pk: str | None = None) -> Response:
+        """Email the client a one-time acceptance link (earlier links stop working)."""
+        body = SendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        sent = services.proposal_send(
+            practice=self.practice,
+            proposal=self.get_object(),
+            by=self.member,
+            to=body.validated_data.get("to", ""),
+        )
+        return Response({"to": sent.to, "proposal": ProposalSerializer(sent.proposal).data})
+
+    @extend_schema(request=None, responses=ProposalSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ProposalSerializer)
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the proposal accepted on the client's behalf; its jobs are deployed to XPM."""
+        proposal = services.proposal_accept(
+            practice=self.practice, proposal=self.get_object(), by=self.member
         )
         return Response(ProposalSerializer(proposal, context={"request": request}).data)
 

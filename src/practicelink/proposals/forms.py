@@ -183,3 +183,22 @@ class JobForm(forms.Form):
         data = dict(self.cleaned_data)
         staff = data.pop("staff")
         return JobPlan(index=self.job.index, staff_ids=[m.pk for m in staff], **data)
+
+
+class SendForm(forms.Form):
+    to = forms.EmailField(
+        required=False,
+        label="Send to",
+        help_text="Leave empty to send to the client's email.",
+        error_messages={"invalid": "Type an email address, e.g. name@example.com."},
+    )
+
+
+class AcceptanceForm(forms.Form):
+    name = forms.CharField(
+        max_length=255,
+        label="Your name",
+        required=False,
+        help_text="Needed to accept.",
+        error_messages={"max_length": "The name cannot be longer than 255 characters."},
+    )

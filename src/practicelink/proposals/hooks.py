@@ -1,14 +1,17 @@
 """Extension points of proposals, for integrations the proposals app knows nothing about.
 
-An integration appends its providers here from its `AppConfig.ready()`.
+An integration appends its providers and handlers here from its `AppConfig.ready()`.
+`proposal_accepted_handlers` are called by `services.proposal_accept` once the transaction
+that accepted the proposal has committed (the XPM integration deploys its jobs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from practicelink.proposals.models import Proposal
     from practicelink.team.models import Member, Practice
 
 
@@ -23,6 +26,8 @@ class JobCatalogue(Protocol):
 
 
 job_catalogues: list[JobCatalogue] = []
+proposal_accepted_handlers: list[Callable[[Proposal], None]] = []
+"""Called with a proposal just accepted, on commit."""
 
 
 def catalogue_choices(practice: Practice, kind: str) -> list[tuple[str, str]]:

@@ -48,6 +48,13 @@ class Proposal(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     lost_at = models.DateTimeField(null=True, blank=True)
+    accepted_name = models.CharField(max_length=255, blank=True)
+    """Who accepted: the name the client typed, or the client's name when a member marked it."""
+    accepted_ip = models.GenericIPAddressField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    """The member who marked it accepted on the client's behalf (None: the client did)."""
 
     class Meta:
         ordering = ["-number"]
@@ -69,6 +76,34 @@ class Proposal(models.Model):
     @property
     def reference(self) -> str:
         return proposal_reference(self.number)
+
+
+class AcceptanceLink(models.Model):
+    """A one-time, expiring link a client accepts or declines a proposal with.
+
+    Only the SHA-256 of the token is stored: the token itself exists in the email alone.
+    Sending again revokes the links sent before.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="acceptance_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_to = models.EmailField(max_length=254)
+    sent_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"acceptance link of {self.proposal} to {self.sent_to}"
 
 
 class LibraryService(models.Model):

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from practicelink.clients.models import Client
+from practicelink.proposals import hooks
 from practicelink.proposals.hooks import catalogue_choices
 from practicelink.proposals.models import (
+    AcceptanceLink,
     Job,
     JobStructure,
     LibraryService,
@@ -365,24 +373,180 @@ def library_service_delete(*, practice: Practice, service: LibraryService) -> No
     service.delete()
 
 
-@transaction.atomic
-def proposal_set_status(*, practice: Practice, proposal: Proposal, status: str) -> Proposal:
-    """Move a proposal to a new status and stamp when it happened."""
+def _locked(practice: Practice, proposal: Proposal) -> Proposal:
     if proposal.practice_id != practice.pk:
         raise Proposal.DoesNotExist("No such proposal in this practice.")
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    return Proposal.objects.select_for_update().get(pk=proposal.pk)
+
+
+def _check_transition(proposal: Proposal, status: str) -> None:
+    """Refuse a status change that makes no sense, saying why in the proposal's words."""
+    current = Status(proposal.status)
+    if status in ALLOWED_TRANSITIONS[current]:
+        return
+    if current == Status.ACCEPTED and status == Status.ACCEPTED:
+        by = f" by {proposal.accepted_name}" if proposal.accepted_name else ""
+        when = timezone.localtime(proposal.accepted_at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError({"status": f"This proposal was already accepted{by} on {when}."})
+    if current == Status.DECLINED and status == Status.ACCEPTED:
+        raise ValidationError(
+            {"status": "This proposal was declined: send it again before it can be accepted."}
+        )
+    wanted = Status(status).label.lower()
+    label = current.label.lower()
+    article = "An" if label[0] in "aeiou" else "A"
+    raise ValidationError({"status": f"{article} {label} proposal cannot become {wanted}."})
+
+
+@transaction.atomic
+def proposal_set_status(
+    *, practice: Practice, proposal: Proposal, status: str, by: Member | None = None
+) -> Proposal:
+    """Move a proposal to a new status and stamp when it happened. Accepting goes through
+    `proposal_accept` (on the client's behalf when a member does it)."""
     if status not in Status.values:
         raise ValidationError({"status": f"Unknown status “{status}”."})
-    current = Status(proposal.status)
-    if status not in ALLOWED_TRANSITIONS[current]:
-        wanted = Status(status).label.lower()
-        label = current.label.lower()
-        article = "An" if label[0] in "aeiou" else "A"
-        message = f"{article} {label} proposal cannot become {wanted}."
-        raise ValidationError({"status": message})
+    if status == Status.ACCEPTED:
+        return proposal_accept(practice=practice, proposal=proposal, by=by)
+    proposal = _locked(practice, proposal)
+    _check_transition(proposal, status)
     proposal.status = status
     stamp = STATUS_TIMESTAMPS.get(Status(status))
     if stamp:
         setattr(proposal, stamp, timezone.now())
     proposal.save()
+    return proposal
+
+
+# --- sending and acceptance (SPEC §4) -------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Sent:
+    proposal: Proposal
+    to: str
+    link: str
+    """The acceptance link: it is in the email and nowhere else (only its hash is kept)."""
+
+
+@transaction.atomic
+def proposal_send(
+    *, practice: Practice, proposal: Proposal, by: Member | None = None, to: str = ""
+) -> Sent:
+    """Email the client a one-time, expiring acceptance link; links sent before stop working.
+
+    `to` defaults to the client's email. A draft, declined or lost proposal becomes sent; a
+    sent one is sent again (a new link).
+    """
+    proposal = _locked(practice, proposal)
+    if proposal.status != Status.SENT:
+        _check_transition(proposal, Status.SENT)
+    recipient = (to or proposal.client.email).strip()
+    if not recipient:
+        raise ValidationError(
+            {"to": f"{proposal.client.name} has no email: add one to the client, or type one."}
+        )
+    if "@" not in recipient or len(recipient) > 254:
+        raise ValidationError({"to": f"“{recipient}” is not an email address."})
+    now = timezone.now()
+    AcceptanceLink.objects.filter(
+        proposal=proposal, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(days=settings.ACCEPTANCE_LINK_DAYS)
+    AcceptanceLink.objects.create(
+        practice=practice,
+        proposal=proposal,
+        token_hash=_token_hash(token),
+        sent_to=recipient,
+        sent_by=by,
+        created_at=now,
+        expires_at=expires,
+    )
+    proposal.status, proposal.sent_at = Status.SENT, now
+    proposal.save(update_fields=["status", "sent_at", "updated_at"])
+    link = settings.SITE_URL.rstrip("/") + reverse("proposal-acceptance", args=[token])
+    context = {"proposal": proposal, "practice": practice, "link": link, "expires": expires}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"{practice.name}: proposal {proposal.reference} · {proposal.title}",
+            message=render_to_string("proposals/acceptance_email.txt", context),
+            from_email=None,
+            recipient_list=[recipient],
+        )
+    )
+    return Sent(proposal, recipient, link)
+
+
+def acceptance_lookup(token: str) -> AcceptanceLink:
+    """The link a client opened, or a clear error (unknown, replaced, used, expired)."""
+    link = (
+        AcceptanceLink.objects.select_related("proposal__client", "practice")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+    if link is None:
+        raise ValidationError("This link is not valid: check that it was copied whole.")
+    if link.used_at is not None:
+        raise ValidationError("This link has already been used.")
+    if link.revoked_at is not None:
+        raise ValidationError("A newer link was sent for this proposal: use the latest email.")
+    if link.expires_at <= timezone.now():
+        raise ValidationError("This link has expired: ask the practice to send the proposal again.")
+    return link
+
+
+@transaction.atomic
+def proposal_accept(
+    *,
+    practice: Practice,
+    proposal: Proposal,
+    name: str = "",
+    ip: str | None = None,
+    by: Member | None = None,
+) -> Proposal:
+    """Accept a proposal: by the client (`name` typed, `ip`), or by a member on the client's
+    behalf (`by`; the name kept is then the client's). Accepting twice or after a decline is
+    refused. Once committed, the integrations hear of it (`hooks.proposal_accepted_handlers`:
+    XPM deploys its jobs)."""
+    proposal = _locked(practice, proposal)
+    _check_transition(proposal, Status.ACCEPTED)
+    name = name.strip()
+    if len(name) > 255:
+        raise ValidationError({"name": "The name cannot be longer than 255 characters."})
+    now = timezone.now()
+    proposal.status, proposal.accepted_at = Status.ACCEPTED, now
+    proposal.accepted_name = name or proposal.client.name
+    proposal.accepted_ip, proposal.accepted_by = ip, by
+    proposal.save()
+    AcceptanceLink.objects.filter(proposal=proposal, used_at__isnull=True).update(used_at=now)
+    accepted = proposal
+    for handler in hooks.proposal_accepted_handlers:
+        transaction.on_commit(lambda handler=handler: handler(accepted), robust=True)
+    return proposal
+
+
+@transaction.atomic
+def proposal_accept_by_link(*, token: str, name: str, ip: str | None) -> Proposal:
+    """The client accepts through the public page, typing their name."""
+    link = acceptance_lookup(token)
+    if not name.strip():
+        raise ValidationError({"name": "Type your name to accept."})
+    return proposal_accept(practice=link.practice, proposal=link.proposal, name=name, ip=ip)
+
+
+@transaction.atomic
+def proposal_decline_by_link(*, token: str) -> Proposal:
+    """The client declines through the public page; the link is then used up."""
+    link = acceptance_lookup(token)
+    proposal = _locked(link.practice, link.proposal)
+    _check_transition(proposal, Status.DECLINED)
+    now = timezone.now()
+    proposal.status, proposal.declined_at = Status.DECLINED, now
+    proposal.save()
+    AcceptanceLink.objects.filter(proposal=proposal, used_at__isnull=True).update(used_at=now)
     return proposal

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("<int:pk>/status/", views.proposal_status, name="status"),
+    path("<int:pk>/send/", views.proposal_send, name="send"),
     path("<int:pk>/jobs/", views.proposal_jobs, name="jobs"),
     path("service-line/", views.service_line, name="service-line"),
     path("service-line/removed/", views.service_line_removed, name="service-line-removed"),

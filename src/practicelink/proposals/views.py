@@ -13,9 +13,11 @@ from practicelink.forms import run_service
 from practicelink.proposals import exports, selectors, services
 from practicelink.proposals.filters import ProposalFilterSet
 from practicelink.proposals.forms import (
+    AcceptanceForm,
     JobForm,
     LibraryServiceForm,
     ProposalForm,
+    SendForm,
     ServiceFormSet,
     library_initial,
     service_lines,
@@ -299,7 +301,9 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notes = member_notes(request.practice, [m for job in jobs for m in job.staff.all()])
     context = {
         "proposal": proposal,
-        "transitions": transitions,
+        "transitions": [s for s in transitions if s != Status.ACCEPTED],
+        "can_accept": Status.ACCEPTED in transitions,
+        "send_form": SendForm(),
         "jobs": [(job, [(m, notes.get(m.pk)) for m in job.staff.all()]) for job in jobs],
     }
     return render(request, "proposals/proposal_detail.html", context)
@@ -311,10 +315,67 @@ def proposal_status(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(practice=request.practice, pk=pk)
     try:
         proposal = services.proposal_set_status(
-            practice=request.practice, proposal=proposal, status=request.POST.get("status", "")
+            practice=request.practice,
+            proposal=proposal,
+            status=request.POST.get("status", ""),
+            by=request.member,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{proposal.reference} is now {proposal.get_status_display()}.")
     return redirect("proposals:detail", pk=pk)
+
+
+@require_POST
+@member_required
+def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email the client the acceptance link."""
+    proposal = selectors.proposal_get(practice=request.practice, pk=pk)
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect("proposals:detail", pk=pk)
+    try:
+        sent = services.proposal_send(
+            practice=request.practice,
+            proposal=proposal,
+            by=request.member,
+            to=form.cleaned_data["to"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{proposal.reference} was sent to {sent.to} with an acceptance link."
+        )
+    return redirect("proposals:detail", pk=pk)
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from (REMOTE_ADDR: a proxy in front sets it right)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def acceptance(request: HttpRequest, token: str) -> HttpResponse:
+    """The public page a client reads the proposal on and accepts or declines it."""
+    try:
+        link = services.acceptance_lookup(token)
+    except ValidationError as error:
+        context = {"error": error.messages[0]}
+        return render(request, "proposals/acceptance_invalid.html", context, status=410)
+    form = AcceptanceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("decision") == "decline":
+            done = run_service(form, lambda: services.proposal_decline_by_link(token=token))
+        else:
+            done = run_service(
+                form,
+                lambda: services.proposal_accept_by_link(
+                    token=token, name=form.cleaned_data["name"], ip=_client_ip(request)
+                ),
+            )
+        if done is not None:
+            return render(request, "proposals/acceptance_done.html", {"proposal": done})
+    context = {"form": form, "link": link, "proposal": link.proposal, "practice": link.practice}
+    return render(request, "proposals/acceptance.html", context)
