@@ -7,11 +7,26 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from practicelink.team.models import Member, Practice
 from practicelink.team.permissions import request_member
+
+
+class AutoSchema(openapi.AutoSchema):
+    """OpenAPI operations described by their action's docstring, else by their view's own.
+
+    drf-spectacular would fall back on any base class's docstring, so a view without one
+    published the internal notes of a mixin such as `PracticeScoped` to API users.
+    """
+
+    def get_description(self) -> str:
+        action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        view_doc = get_doc(type(self.view)) if type(self.view).__doc__ else ""
+        return get_doc(action) or view_doc
 
 
 class PracticeScoped:

@@ -49,6 +49,8 @@ class ClientViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """The practice's clients, each with its partner and manager (members of the practice)."""
+
     serializer_class = ClientSerializer
 
     def get_queryset(self):

@@ -181,6 +181,8 @@ class ProposalViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """The practice's proposals with their service lines; the list takes the screen's filters."""
+
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilterSet
     pagination_class = ProposalPagination
@@ -221,6 +223,7 @@ class ProposalViewSet(
 
     @action(detail=True, methods=["post"], serializer_class=StatusSerializer)
     def status(self, request: Request, pk: str | None = None) -> Response:
+        """Move the proposal to another status (an accepted proposal stays accepted)."""
         body = StatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         proposal = services.proposal_set_status(

@@ -230,7 +230,7 @@ class WhyNotSerializer(serializers.Serializer):
 
 
 class WhyNotView(PracticeScoped, APIView):
-    """Why is this person not in the XPM user dropdown? (SPEC §2.7)"""
+    """Why is this person not in the XPM user dropdown?"""
 
     permission_classes = [IsPracticeAdminOrReadOnly]
 
