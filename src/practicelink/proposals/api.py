@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -166,6 +167,17 @@ def _plan(data: dict) -> services.JobPlan:
     return services.JobPlan(staff_ids=[member.pk for member in staff], **data)
 
 
+class CSVRenderer(BaseRenderer):
+    """Lets content negotiation pick `text/csv`; the export streams its own body."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        raise NotImplementedError("the export streams its CSV; errors are rendered as JSON")
+
+
 class ProposalPagination(PageNumberPagination):
     """Same page-size parameter as the screen (`per_page`)."""
 
@@ -186,6 +198,13 @@ class ProposalViewSet(
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilterSet
     pagination_class = ProposalPagination
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if self.action == "export":
+            # Errors of the CSV export (bad filter, not signed in, not acceptable) are JSON.
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     def get_queryset(self):
         proposals = selectors.proposal_list(practice=self.practice)
@@ -277,7 +296,7 @@ class ProposalViewSet(
         parameters=[OpenApiParameter("bom", bool, description="Start with a UTF-8 BOM (Excel)")],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
-    @action(detail=False, methods=["get"], pagination_class=None)
+    @action(detail=False, methods=["get"], pagination_class=None, renderer_classes=[CSVRenderer])
     def export(self, request: Request) -> StreamingHttpResponse:
         """The filtered, sorted list (all of it, unpaginated) as CSV; same filters as the list."""
         return exports.csv_response(
