@@ -161,7 +161,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["practicelink.team.permissions.IsPracticeMember"],
     "DEFAULT_SCHEMA_CLASS": "practicelink.api.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "practicelink.pagination.StablePagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "practicelink.api.exception_handler",
 }

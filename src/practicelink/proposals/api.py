@@ -9,13 +9,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from practicelink.api import PracticeScoped
 from practicelink.clients.models import Client
+from practicelink.pagination import StablePagination
 from practicelink.proposals import exports, selectors, services
 from practicelink.proposals.filters import ProposalFilterSet
 from practicelink.proposals.models import (
@@ -178,7 +178,7 @@ class CSVRenderer(BaseRenderer):
         raise NotImplementedError("the export streams its CSV; errors are rendered as JSON")
 
 
-class ProposalPagination(PageNumberPagination):
+class ProposalPagination(StablePagination):
     """Same page-size parameter as the screen (`per_page`)."""
 
     page_size_query_param = "per_page"

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -184,7 +185,8 @@ class LinkViewSet(
     lookup_url_kwarg = "member_id"
 
     def get_queryset(self) -> QuerySet[StaffLink]:
-        return StaffLink.objects.filter(practice=self.practice).select_related("staff")
+        links = StaffLink.objects.filter(practice=self.practice).select_related("staff")
+        return links.order_by(Lower("member__name"), "member_id")
 
     @extend_schema(request=LinkRequestSerializer, responses={201: LinkCreatedSerializer})
     def create(self, request: Request) -> Response:
