@@ -311,3 +311,83 @@ def test_restore_brings_the_link_back(admin_web, admin, practice, connected, xpm
     lee.refresh_from_db()
     assert not lee.is_deleted and lee.xpm_link.staff.uuid == uuid
     assert dropdown_uuids(admin_web.get(ADD)) == []
+
+
+def test_a_staff_picked_in_another_tab_meanwhile_says_who_has_it_and_keeps_the_form(
+    admin_web, practice, connected, xpm
+):
+    uuid = xpm.add_staff("Nora New", "nora@alpha.example")
+    sync(practice)
+    first = {"xpm_staff": staff(uuid).pk, "name": "Nora", "email": "nora@alpha.example"}
+    assert admin_web.post(ADD, {**first, "role": "standard"}).status_code == 302
+    second = {
+        "xpm_staff": staff(uuid).pk,
+        "name": "Nora Again",
+        "email": "nora.again@alpha.example",
+        "role": "admin",
+        "send_invitation": "on",
+    }
+    response = admin_web.post(ADD, second)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {
+        "xpm_staff": [
+            "Nora New was linked to Nora in the meantime: "
+            "pick another XPM user or leave it not linked."
+        ]
+    }
+    page = response.content.decode()
+    assert 'value="Nora Again"' in page and 'value="nora.again@alpha.example"' in page
+    assert '<option value="admin" selected>' in page
+    assert re.search(r'name="send_invitation"[^>]*checked', page)
+    assert not Member.objects.filter(practice=practice, name="Nora Again").exists()
+
+
+def test_a_picked_staff_gone_from_xpm_or_unknown_is_named_plainly(
+    admin_web, practice, connected, xpm
+):
+    uuid = xpm.add_staff("Gone Gus", "gus@alpha.example")
+    sync(practice)
+    pk = staff(uuid).pk
+    StaffRow.objects.filter(pk=pk).update(gone_at=timezone.now())
+    data = {"name": "Gus", "email": "gus@alpha.example", "role": "standard"}
+    gone = admin_web.post(ADD, {**data, "xpm_staff": pk}).context["form"].errors["xpm_staff"]
+    assert gone == ["Gone Gus is no longer in XPM: pick another XPM user or leave it not linked."]
+    other = StaffRow.objects.create(
+        practice=PracticeFactory(), uuid="x", name="Elsewhere", seen_at=timezone.now()
+    )
+    foreign = admin_web.post(ADD, {**data, "xpm_staff": other.pk}).context["form"].errors
+    assert foreign["xpm_staff"] == [
+        "That XPM user is not in this practice's XPM: pick one from the list."
+    ]
+    nonsense = admin_web.post(ADD, {**data, "xpm_staff": "abc"}).context["form"].errors
+    assert nonsense["xpm_staff"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+
+
+def test_adding_an_email_a_suggested_member_uses_points_to_their_accept_button(
+    admin_web, practice, connected, xpm
+):
+    uuid = xpm.add_staff("Nora New", "NORA@alpha.example")
+    nora = member(practice, "Nora", "nora@alpha.example")
+    sync(practice)
+    response = admin_web.post(
+        ADD, {"xpm_staff": staff(uuid).pk, "name": "", "email": "", "role": "standard"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "email": [
+            "Nora already uses nora@alpha.example in this practice and has a suggested match "
+            "in XPM (Nora New): press Accept on Nora's row in the team list to link them."
+        ]
+    }
+    assert Member.objects.filter(practice=practice).count() == 2  # the admin and Nora
+    typed = admin_web.post(ADD, {"name": "N", "email": " Nora@Alpha.example ", "role": "standard"})
+    assert "press Accept on Nora's row" in typed.context["form"].errors["email"][0]
+    # Once linked, the plain duplicate message is right again.
+    services.suggestion_accept(practice=practice, member=nora, staff=staff(uuid))
+    again = admin_web.post(ADD, {"name": "N", "email": "nora@alpha.example", "role": "standard"})
+    assert again.context["form"].errors == {
+        "email": ["Nora already uses nora@alpha.example in this practice."]
+    }

@@ -24,6 +24,12 @@ class MemberForm(forms.Form):
         for extension in hooks.member_form_extensions:
             extension.extend(self)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for extension in hooks.member_form_extensions:
+            extension.clean(self)
+        return data
+
     @property
     def member_data(self) -> dict[str, Any]:
         """The cleaned values of the member's own fields (not the extensions')."""

@@ -23,6 +23,9 @@ class MemberFormExtension(Protocol):
         """Add fields to the add or edit form of `form.member` (None: adding) in `form.practice`;
         may complete the submitted data before it is validated."""
 
+    def clean(self, form: MemberForm) -> None:
+        """Check the submitted data with what the integration knows; may add form errors."""
+
     def save(self, form: MemberForm, member: Member, by: Member) -> str:
         """Act on the extra fields once `member` is saved, in the same transaction (a
         ValidationError undoes both). Returns a warning to show, or ''."""

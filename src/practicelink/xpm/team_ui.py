@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from practicelink.team.access import admin_required
+from practicelink.team.emails import normalise_email
 from practicelink.team.forms import MemberForm
 from practicelink.team.hooks import MemberColumn
 from practicelink.team.models import Member, Practice
@@ -27,6 +28,7 @@ from practicelink.team.selectors import member_get
 from practicelink.xpm import selectors, services
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.models import StaffLink, XpmConnection
+from practicelink.xpm.sync.plan import Kind
 
 FIELD = "xpm_staff"
 WHY_NOT = "why_not"
@@ -62,6 +64,37 @@ class StaffSelect(forms.Select):
         return option
 
 
+def _linked_elsewhere(practice: Practice, staff_pk: object) -> str:
+    """Why a staff posted from the dropdown is no longer in it: who has it now, or gone."""
+    staff = StaffRow.objects.filter(practice=practice, pk=staff_pk).first()
+    if staff is None:
+        return "That XPM user is not in this practice's XPM: pick one from the list."
+    link = StaffLink.objects.filter(staff=staff).select_related("member").first()
+    if link is not None:
+        deleted = " (deleted)" if link.member.is_deleted else ""
+        return (
+            f"{staff.name} was linked to {link.member.name}{deleted} in the meantime: "
+            "pick another XPM user or leave it not linked."
+        )
+    return f"{staff.name} is no longer in XPM: pick another XPM user or leave it not linked."
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """The dropdown's field: a pick that another tab or person took meanwhile says who has it."""
+
+    def __init__(self, *, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.practice = practice
+
+    def to_python(self, value: Any) -> StaffRow | None:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            if not str(value).isdigit():
+                raise
+            raise ValidationError(_linked_elsewhere(self.practice, int(value))) from None
+
+
 class StaffLinkFormExtension:
     """The "XPM user" dropdown: exactly the unlinked staff (plus the member's own, on edit)."""
 
@@ -73,7 +106,8 @@ class StaffLinkFormExtension:
         if current is not None:
             staff = staff | StaffRow.objects.filter(pk=current.pk)
         adding = form.member is None
-        field = forms.ModelChoiceField(
+        field = StaffChoiceField(
+            practice=form.practice,
             queryset=staff,
             required=False,
             label="XPM user",
@@ -102,6 +136,33 @@ class StaffLinkFormExtension:
             if not data.get(key, "").strip():
                 data[key] = value
         form.data = data
+
+    def clean(self, form: MemberForm) -> None:
+        """An email another member already uses, when that member has a suggested match, points
+        to the Accept button on their row (the person is most likely already on the team)."""
+        email = form.cleaned_data.get("email")
+        if not email or not xpm_in_use(form.practice):
+            return
+        other = (
+            Member.objects.current()
+            .filter(practice=form.practice, email_normalised=normalise_email(email))
+            .exclude(pk=getattr(form.member, "pk", None))
+            .first()
+        )
+        action = selectors.link_plan(form.practice, timezone.now()).get(other.pk) if other else None
+        if other is None or action is None or action.kind != Kind.SUGGEST:
+            return
+        names = ", ".join(
+            selectors.staff_present(form.practice)
+            .filter(uuid__in=action.staff_uuids)
+            .values_list("name", flat=True)
+        )
+        form.add_error(
+            "email",
+            f"{other.name} already uses {other.email} in this practice and has a suggested "
+            f"match in XPM ({names}): press Accept on {other.name}'s row in the team list "
+            "to link them.",
+        )
 
     def save(self, form: MemberForm, member: Member, by: Member) -> str:
         if FIELD not in form.cleaned_data:
