@@ -15,6 +15,7 @@ from practicelink.xpm.api import (
     LinkViewSet,
     MemberStateViewSet,
     SyncRunViewSet,
+    SyncSettingsView,
     UnlinkedStaffViewSet,
     WhyNotView,
 )
@@ -44,6 +45,7 @@ urlpatterns = [
     path("settings/apps/", include("practicelink.xpm.urls")),
     path("api/v1/xpm/why-not/", WhyNotView.as_view(), name="xpm-why-not"),
     path("api/v1/xpm/budget/", BudgetView.as_view(), name="xpm-budget"),
+    path("api/v1/xpm/settings/", SyncSettingsView.as_view(), name="xpm-settings"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

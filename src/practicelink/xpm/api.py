@@ -15,7 +15,8 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,10 +27,12 @@ from practicelink.team.permissions import IsPracticeAdminOrReadOnly
 from practicelink.team.selectors import member_get, member_list
 from practicelink.xpm import selectors, services
 from practicelink.xpm.models import (
+    ConflictPolicy,
     LinkMethod,
     StaffLink,
     SyncEvent,
     SyncRun,
+    SyncSettings,
     SyncStatus,
     SyncTrigger,
 )
@@ -208,6 +211,50 @@ class LinkViewSet(
 
     def perform_destroy(self, instance: StaffLink) -> None:
         services.link_delete(practice=self.practice, member=instance.member, by=self.member)
+
+    @extend_schema(request=LinkRequestSerializer, responses={201: LinkSerializer})
+    @action(detail=False, methods=["post"], url_path="accept-suggestion")
+    def accept_suggestion(self, request: Request) -> Response:
+        """Accept a suggested match: link the member to the unlinked staff with their email.
+        The link is recorded as made by email; a staff with another email is refused (link it
+        by hand instead)."""
+        body = LinkRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        member = member_get(practice=self.practice, pk=body.validated_data["member"])
+        staff = get_object_or_404(
+            selectors.staff_present(self.practice), uuid=body.validated_data["staff"]
+        )
+        result = services.suggestion_accept(
+            practice=self.practice, member=member, staff=staff, by=self.member
+        )
+        return Response(LinkSerializer(result.link).data, status=status.HTTP_201_CREATED)
+
+
+class SyncSettingsSerializer(serializers.ModelSerializer):
+    conflict_policy = ChoicesField(ConflictPolicy, required=False)
+
+    class Meta:
+        model = SyncSettings
+        fields = [
+            "creation_window_hours",
+            "auto_link",
+            "sync_interval_minutes",
+            "conflict_policy",
+            "create_clients_at_once",
+        ]
+
+
+class SyncSettingsView(PracticeScoped, generics.RetrieveUpdateAPIView):
+    """The practice's XPM sync settings, as in Settings > Apps: the creation window (hours
+    after a member is added before the sync creates them in XPM, 0 to 8760), auto-link by email,
+    the sync interval (1 to 1440 minutes), the client conflict policy and whether new clients are
+    created in XPM at once. Everyone reads them; admins change them."""
+
+    serializer_class = SyncSettingsSerializer
+    permission_classes = [IsPracticeAdminOrReadOnly]
+
+    def get_object(self) -> SyncSettings:
+        return selectors.sync_settings(self.practice)
 
 
 class WhyNotQuerySerializer(serializers.Serializer):
