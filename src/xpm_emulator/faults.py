@@ -8,6 +8,12 @@ Kinds:
 - `drop_after`: perform the call (the write happens), then close the connection without
   a response: a crash between XPM's write and the client's commit.
 - `malformed`: perform the call, then answer 200 with the XML cut in half.
+- `drip`: perform the call, then send the answer a few bytes at a time, spread over
+  `seconds`: every read is quick, the whole answer is late.
+- `oversize`: perform the call, then answer 200 with `size` bytes (an answer padded with
+  whitespace inside the envelope).
+- `gzip_bomb`: perform the call, then answer 200 `Content-Encoding: gzip` with a few hundred
+  kilobytes that inflate to `size` bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Literal, get_args
 
 from xpm_emulator.models import new_uuid
 
-FaultKind = Literal["429", "500", "503", "slow", "drop", "drop_after", "malformed"]
+FaultKind = Literal[
+    "429", "500", "503", "slow", "drop", "drop_after", "malformed", "drip", "oversize", "gzip_bomb"
+]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
@@ -39,6 +47,7 @@ class Fault:
     rate: float = 1.0
     method: str | None = None
     seconds: float = 5.0
+    size: int = 300_000_000
     retry_after: int = 1
     problem: str = "minute"
     id: str = field(default_factory=new_uuid)

@@ -9,12 +9,14 @@ a 403 only the app-minute one. Every call goes to the call log.
 from __future__ import annotations
 
 import asyncio
+import zlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from uuid import uuid4
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from xpm_emulator.context import Emulator, emulator_of
@@ -168,7 +170,50 @@ async def _faulted(
     if fault.kind == "malformed":
         response.body = response.body[: max(1, len(response.body) // 2)]
         response.headers["content-length"] = str(len(response.body))
+    if fault.kind == "drip":
+        return _streamed(_drip(bytes(response.body), fault.seconds))
+    if fault.kind == "oversize":
+        return _streamed(_padded(bytes(response.body), fault.size))
+    if fault.kind == "gzip_bomb":
+        streamed = _streamed(_gzipped(_padded(bytes(response.body), fault.size)))
+        streamed.headers["content-encoding"] = "gzip"
+        return streamed
     return response
+
+
+DRIP_PIECES = 20
+PAD_CHUNK = b" " * (1 << 20)
+
+
+def _streamed(chunks: Iterator[bytes] | AsyncIterator[bytes]) -> Response:
+    return StreamingResponse(chunks, media_type=XML_CONTENT_TYPE)
+
+
+async def _drip(body: bytes, seconds: float) -> AsyncIterator[bytes]:
+    """`body` in `DRIP_PIECES` pieces, a pause before each: no read waits long, all do."""
+    step = max(1, -(-len(body) // DRIP_PIECES))
+    for start in range(0, len(body), step):
+        await asyncio.sleep(seconds / DRIP_PIECES)
+        yield body[start : start + step]
+
+
+def _padded(body: bytes, size: int) -> Iterator[bytes]:
+    """`body` grown to `size` bytes with whitespace before its closing `</Response>`."""
+    head, closing, tail = body.rpartition(b"</Response>")
+    yield head
+    left = size - len(body)
+    while left > 0:
+        yield PAD_CHUNK[:left]
+        left -= len(PAD_CHUNK)
+    yield closing + tail
+
+
+def _gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(9, wbits=31)
+    for chunk in chunks:
+        if packed := compressor.compress(chunk):
+            yield packed
+    yield compressor.flush()
 
 
 def _standard_headers(emulator: Emulator, call: _Call) -> dict[str, str]:

@@ -21,9 +21,10 @@ SECOND_TENANT_ID) or None/"none" for an empty store; it overrides `config.seed`.
   `store.tenant(id).staff`, `.clients`, `.jobs`...), `clock` (`xpm_emulator.clock.Clock`).
 - Helpers over the control API (`/_emulator/`, see `xpm_emulator.control`):
   `reset()`; `advance(seconds)`; `set_time(datetime)`; `add_fault(path, kind, count=1, **opts)`
-  -> fault dict (kind: 429, 500, 503, slow, drop, drop_after, malformed; opts: rate, method,
-  seconds, retry_after, problem); `clear_faults()`; `calls(tenant=None)` -> list of dicts
-  {seq, time, method, path, endpoint, query, tenant_id, status, body, fault};
+  -> fault dict (kind: 429, 500, 503, slow, drop, drop_after, malformed, drip, oversize,
+  gzip_bomb; opts: rate, method, seconds, size, retry_after, problem); `clear_faults()`;
+  `calls(tenant=None)` -> list of dicts {seq, time, method, path, endpoint, query, tenant_id,
+  status, body, fault};
   `clear_calls()`; `issue_token(tenant_ids, client_id=None, scope=None)` -> (access_token,
   refresh_token), a grant minted without the browser; `revoke(grant_id=..., refresh_token=...,
   access_token=...)`; `register_client(client_id, client_secret, redirect_uris)`;

@@ -5,6 +5,7 @@ import httpx
 import pytest
 
 from practicelink.xpm.remote import NoLimit, RateLimiter, RetryPolicy, XpmClient
+from practicelink.xpm.remote.guard import MAX_ANSWER_BYTES
 from xpm_emulator.seed import DEMO_TENANT_ID
 from xpm_emulator.testing import EmulatorHandle, running_emulator
 
@@ -84,6 +85,7 @@ def live_client(emulator: EmulatorHandle, sleeps: Sleeps) -> Iterator[Callable[.
         timeout: float = 5.0,
         tenant_id: str = DEMO_TENANT_ID,
         token: str = access,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> XpmClient:
         client = XpmClient(
             emulator.api_url,
@@ -92,6 +94,7 @@ def live_client(emulator: EmulatorHandle, sleeps: Sleeps) -> Iterator[Callable[.
             limiter=limiter or NoLimit(),
             timeout=timeout,
             retry=RetryPolicy(attempts=3, backoff=0.5, sleep=sleeps),
+            max_answer_bytes=max_answer_bytes,
         )
         made.append(client)
         return client

@@ -9,6 +9,7 @@ import httpx
 
 from . import codec
 from .errors import XpmBusinessError, XpmNotFound
+from .guard import MAX_ANSWER_BYTES
 from .limiter import RateLimiter
 from .records import (
     Category,
@@ -48,6 +49,7 @@ class XpmClient:
         http: httpx.Client | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._transport = Transport(
             api_url,
@@ -57,6 +59,7 @@ class XpmClient:
             http=http,
             timeout=timeout,
             retry=retry,
+            max_answer_bytes=max_answer_bytes,
         )
 
     @property

@@ -8,6 +8,7 @@ about shape and strict about content: anything it cannot read is an `XpmProtocol
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -44,6 +45,14 @@ from .records import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# The longest text kept from an answer, per element: what practicelink's columns hold. Longer
+# text is cut (a warning is logged) so one odd record never fails every later sync; an
+# email that long cannot be real and is dropped; an identifier that long is a protocol error.
+TEXT_LIMIT = 255
+TEXT_LIMITS = {"Email": 254, "Description": 10_000, "Address": 1_000, "PostalAddress": 1_000}
+IDENTIFIER_LIMIT = 64
 
 # (record attribute, XML tag): shared by the builders and the parsers.
 STAFF_FIELDS = (
@@ -308,6 +317,11 @@ def required_text(parent: Element, tag: str) -> str:
     value = (parent.findtext(tag) or "").strip()
     if not value:
         raise XpmProtocolError(f"<{parent.tag}> has no <{tag}>{_legacy_hint(parent, tag)}")
+    if len(value) > IDENTIFIER_LIMIT:
+        raise XpmProtocolError(
+            f"<{parent.tag}>'s <{tag}> is {len(value):,} characters long, too long for an"
+            " identifier"
+        )
     return value
 
 
@@ -324,7 +338,20 @@ def _legacy_hint(parent: Element, tag: str) -> str:
 
 
 def _text(parent: Element, tag: str) -> str:
-    return parent.findtext(tag) or ""
+    value = parent.findtext(tag) or ""
+    limit = TEXT_LIMITS.get(tag, TEXT_LIMIT)
+    if len(value) <= limit:
+        return value
+    kept = "" if tag == "Email" else value[: limit - 1] + "…"
+    log.warning(
+        "XPM sent a %s %s whose <%s> is %s characters long; practicelink keeps %s",
+        parent.tag,
+        (parent.findtext("UUID") or parent.findtext("ID") or "")[:IDENTIFIER_LIMIT],
+        tag,
+        f"{len(value):,}",
+        f"the first {limit - 1} and an ellipsis" if kept else "none of it",
+    )
+    return kept
 
 
 def _bool(parent: Element, tag: str) -> bool:

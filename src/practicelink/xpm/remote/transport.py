@@ -25,6 +25,7 @@ from .errors import (
     XpmTokenExpired,
     XpmUnauthorized,
 )
+from .guard import ACCEPT_ENCODING, MAX_ANSWER_BYTES, Deadline, deadline, read_body
 from .limiter import RateLimiter
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -69,19 +70,28 @@ def _header_float(headers: httpx.Headers, name: str) -> float | None:
         return None
 
 
-def _problem_detail(response: httpx.Response) -> str:
+def _problem_detail(body: bytes) -> str:
     """`Detail` of the gateway's JSON problem-details body, or "" when there is none."""
     try:
-        body = json.loads(response.content)
+        problem = json.loads(body)
     except ValueError:
         return ""
-    return str(body.get("Detail") or body.get("Title") or "") if isinstance(body, dict) else ""
+    if not isinstance(problem, dict):
+        return ""
+    return str(problem.get("Detail") or problem.get("Title") or "")
 
 
-def _error_for(response: httpx.Response) -> XpmError:
+def _seconds(timeout: httpx.Timeout | float) -> float:
+    """The deadline of a whole call: the timeout's read value (a float is all of it)."""
+    if isinstance(timeout, httpx.Timeout):
+        return timeout.read or 30.0
+    return float(timeout)
+
+
+def _error_for(response: httpx.Response, body: bytes) -> XpmError:
     status = response.status_code
     if status == 401:
-        detail = _problem_detail(response)
+        detail = _problem_detail(body)
         return XpmTokenExpired() if detail.startswith("TokenExpired") else XpmUnauthorized(detail)
     if status == 403:
         return XpmForbiddenTenant()
@@ -94,18 +104,20 @@ def _error_for(response: httpx.Response) -> XpmError:
     if status >= 500:
         return XpmServerError(status)
     try:
-        codec.parse_response(response.content)
+        codec.parse_response(body)
     except XpmBusinessError as exc:
         description = exc.description
     except XpmProtocolError:
-        description = _problem_detail(response) or f"HTTP {status}"
+        description = _problem_detail(body) or f"HTTP {status}"
     else:
         description = f"HTTP {status}"
     return XpmNotFound(description) if status == 404 else XpmBusinessError(description)
 
 
 class Transport:
-    """One tenant's HTTP channel to `{api_url}/{resource}.api/{method}[/...]`."""
+    """One tenant's HTTP channel to `{api_url}/{resource}.api/{method}[/...]`.
+
+    `timeout` bounds each whole call (see `guard`); `max_answer_bytes` each answer."""
 
     def __init__(
         self,
@@ -117,6 +129,7 @@ class Transport:
         http: httpx.Client | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._tenant_id = tenant_id
@@ -125,6 +138,8 @@ class Transport:
         self._owns_http = http is None
         self._http = http or httpx.Client()
         self._timeout = timeout
+        self._deadline = _seconds(timeout)
+        self._max_answer_bytes = max_answer_bytes
         self._retry = retry
         self.quota: Quota | None = None
         """Remaining-calls headers of the last answer."""
@@ -164,25 +179,50 @@ class Transport:
         headers = {
             "Authorization": f"Bearer {self._token_provider()}",
             "Xero-Tenant-Id": self._tenant_id,
+            "Accept-Encoding": ACCEPT_ENCODING,
         }
         if content is not None:
             headers["Content-Type"] = "application/xml"
         self._limiter.acquire(self._tenant_id)
         try:
-            response = self._http.request(
-                verb, url, params=params, content=content, headers=headers, timeout=self._timeout
-            )
-        except httpx.TimeoutException as exc:
-            raise XpmTimeout() from exc
-        except httpx.TransportError as exc:
-            raise XpmConnectionError(type(exc).__name__) from exc
+            with deadline(self._deadline) as call:
+                response, body = self._exchange(call, verb, url, params, content, headers)
         finally:
             self._limiter.release(self._tenant_id)
-        error = None if response.is_success else _error_for(response)
+        error = None if response.is_success else _error_for(response, body)
         self._observe(response, error)
         if error is not None:
             raise error
-        return codec.parse_response(response.content)
+        return codec.parse_response(body)
+
+    def _exchange(
+        self,
+        call: Deadline,
+        verb: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[httpx.Response, bytes]:
+        """The answer and its body, read within `call`'s deadline and the size cap."""
+        try:
+            with self._http.stream(
+                verb,
+                url,
+                params=params,
+                content=content,
+                headers=headers,
+                timeout=self._timeout,
+                extensions={"trace": call.trace},
+            ) as response:
+                call.watch(response.extensions.get("network_stream"))
+                return response, read_body(response, self._max_answer_bytes, call)
+        except httpx.TimeoutException as exc:
+            raise XpmTimeout() from exc
+        except httpx.TransportError as exc:
+            if call.passed():
+                raise XpmTimeout() from exc
+            raise XpmConnectionError(type(exc).__name__) from exc
 
     def _observe(self, response: httpx.Response, error: XpmError | None) -> None:
         headers = response.headers
