@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from practicelink.clients import selectors as client_selectors
 from practicelink.forms import run_service
 from practicelink.proposals import exports, selectors, services
 from practicelink.proposals.filters import ProposalFilterSet
@@ -63,6 +64,14 @@ def _page_size(request: HttpRequest) -> int:
     return int(value) if value.isdigit() and int(value) in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
+def _getting_started(request: HttpRequest, filterset: ProposalFilterSet) -> dict | None:
+    """What a practice with no proposals at all needs to start (None once it has one)."""
+    if filterset.queryset.exists():
+        return None
+    clients = client_selectors.client_list(practice=request.practice, include_archived=False)
+    return {"has_clients": clients.exists()}
+
+
 def _columns(request: HttpRequest, sort: str) -> list[dict[str, str | None]]:
     """Headings with a link that sorts by them (ascending first, then toggling)."""
     columns = []
@@ -101,6 +110,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         ],
         "query_string": _query(request, "page"),
         "export_query": _query(request, "page", "per_page"),
+        "getting_started": _getting_started(request, filterset) if not page.object_list else None,
     }
     template = "proposals/proposal_list.html"
     if request.htmx and request.htmx.target == "results":  # type: ignore[attr-defined]
