@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rest_framework import mixins, serializers, viewsets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rest_framework import exceptions, mixins, serializers, viewsets
 
 from practicelink.api import PracticeScoped
 from practicelink.clients import selectors, services
@@ -25,6 +28,12 @@ class ClientSerializer(serializers.ModelSerializer):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
     partner = PracticeMemberField(allow_null=True, required=False, default=None)
     manager = PracticeMemberField(allow_null=True, required=False, default=None)
+    allow_duplicate = serializers.BooleanField(
+        write_only=True,
+        default=False,
+        help_text="Save even though another client has this name (but for case and spacing); "
+        "without it such a save answers 400 with the `existing` clients.",
+    )
 
     class Meta:
         model = Client
@@ -35,6 +44,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "partner",
             "manager",
             "archived",
+            "allow_duplicate",
             "created_at",
             "updated_at",
         ]
@@ -58,12 +68,31 @@ class ClientViewSet(
 
     def perform_create(self, serializer: ClientSerializer) -> None:
         data = {k: v for k, v in serializer.validated_data.items() if k != "archived"}
-        serializer.instance = services.client_create(practice=self.practice, **data)
+        with _duplicates_listed():
+            serializer.instance = services.client_create(practice=self.practice, **data)
 
     def perform_update(self, serializer: ClientSerializer) -> None:
         client = serializer.instance
         fields = ("name", "email", "partner", "manager", "archived")
         current = {f: getattr(client, f) for f in fields}
-        serializer.instance = services.client_update(
-            practice=self.practice, client=client, **{**current, **serializer.validated_data}
-        )
+        with _duplicates_listed():
+            serializer.instance = services.client_update(
+                practice=self.practice, client=client, **{**current, **serializer.validated_data}
+            )
+
+
+class DuplicateNameRefused(exceptions.ValidationError):
+    """400 with the clients that already have the name (their ids stay numbers)."""
+
+    def __init__(self, error: services.DuplicateClientName) -> None:
+        super().__init__()
+        existing = [{"id": client.pk, "name": client.name} for client in error.existing]
+        self.detail = {**error.message_dict, "existing": existing}
+
+
+@contextmanager
+def _duplicates_listed() -> Iterator[None]:
+    try:
+        yield
+    except services.DuplicateClientName as error:
+        raise DuplicateNameRefused(error) from None

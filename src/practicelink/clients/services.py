@@ -10,11 +10,33 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from practicelink.clients import hooks
+from practicelink.clients import hooks, selectors
 from practicelink.clients.models import Client
 from practicelink.team.models import Member, Practice
 
 SYNCED_FIELDS = ("name", "email", "partner", "manager", "archived")
+
+
+class DuplicateClientName(ValidationError):
+    """Another client already has this name (but for case and spacing); saving a second one
+    needs `allow_duplicate`, so a typo does not split one client's proposals over two."""
+
+    def __init__(self, name: str, existing: list[Client]) -> None:
+        self.existing = existing
+        names = " and ".join(f"“{client.name}”" for client in existing)
+        super().__init__(
+            {"name": f"{names} already exists. Use it, or save “{name}” as another client."}
+        )
+
+
+def _refuse_duplicate(
+    practice: Practice, name: str, client: Client | None, allow_duplicate: bool
+) -> None:
+    if allow_duplicate:
+        return
+    existing = list(selectors.client_same_name(practice=practice, name=name, exclude=client))
+    if existing:
+        raise DuplicateClientName(name, existing)
 
 
 def _saved(client: Client) -> None:
@@ -55,8 +77,10 @@ def client_create(
     email: str = "",
     partner: Member | None = None,
     manager: Member | None = None,
+    allow_duplicate: bool = False,
 ) -> Client:
     name, email = _clean_fields(practice, name, email)
+    _refuse_duplicate(practice, name, None, allow_duplicate)
     client = Client.objects.create(
         practice=practice,
         name=name,
@@ -78,10 +102,14 @@ def client_update(
     partner: Member | None = None,
     manager: Member | None = None,
     archived: bool = False,
+    allow_duplicate: bool = False,
 ) -> Client:
     if client.practice_id != practice.pk:
         raise Client.DoesNotExist("No such client in this practice.")
-    client.name, client.email = _clean_fields(practice, name, email)
+    name, email = _clean_fields(practice, name, email)
+    if name.casefold() != client.name.casefold():
+        _refuse_duplicate(practice, name, client, allow_duplicate)
+    client.name, client.email = name, email
     client.partner = _clean_role_holder(practice, partner, "partner", client.partner)
     client.manager = _clean_role_holder(practice, manager, "manager", client.manager)
     client.archived = archived

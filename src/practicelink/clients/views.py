@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +11,7 @@ from django.shortcuts import redirect, render
 
 from practicelink.clients import hooks, selectors, services
 from practicelink.clients.forms import ClientFilterForm, ClientForm
+from practicelink.clients.models import Client
 from practicelink.forms import run_service
 from practicelink.team.access import member_required
 
@@ -35,18 +38,38 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/client_list.html", context)
 
 
+def _save(form: ClientForm, call: Callable[[], Client]) -> tuple[Client | None, list[Client]]:
+    """The saved client, or None with the form's errors and the clients of the same name."""
+    duplicates: list[Client] = []
+
+    def attempt() -> Client:
+        try:
+            return call()
+        except services.DuplicateClientName as error:
+            duplicates.extend(error.existing)
+            raise
+
+    return run_service(form, attempt), duplicates
+
+
 @member_required
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None, practice=request.practice)
+    duplicates: list[Client] = []
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "archived"}
-        client = run_service(
-            form, lambda: services.client_create(practice=request.practice, **data)
+        allow = "allow_duplicate" in request.POST
+        client, duplicates = _save(
+            form,
+            lambda: services.client_create(
+                practice=request.practice, allow_duplicate=allow, **data
+            ),
         )
         if client is not None:
             messages.success(request, f"{client.name} was created.")
             return redirect("clients:list")
-    return render(request, "clients/client_form.html", {"form": form, "title": "New client"})
+    context = {"form": form, "title": "New client", "duplicates": duplicates}
+    return render(request, "clients/client_form.html", context)
 
 
 @member_required
@@ -62,15 +85,22 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ClientForm(
         request.POST or None, initial=initial, practice=request.practice, client=client
     )
+    duplicates: list[Client] = []
     if request.method == "POST" and form.is_valid():
-        saved = run_service(
+        allow = "allow_duplicate" in request.POST
+        saved, duplicates = _save(
             form,
             lambda: services.client_update(
-                practice=request.practice, client=client, **form.cleaned_data
+                practice=request.practice, client=client, allow_duplicate=allow, **form.cleaned_data
             ),
         )
         if saved is not None:
             messages.success(request, f"{saved.name} was saved.")
             return redirect("clients:list")
-    context = {"form": form, "title": f"Edit {client.name}", "client": client}
+    context = {
+        "form": form,
+        "title": f"Edit {client.name}",
+        "client": client,
+        "duplicates": duplicates,
+    }
     return render(request, "clients/client_form.html", context)
