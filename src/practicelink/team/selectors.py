@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.shortcuts import get_object_or_404
 
@@ -26,3 +27,8 @@ def memberships_for_user(user: AbstractBaseUser) -> MemberQuerySet:
         .select_related("practice")
         .order_by("practice__name", "practice_id")
     )
+
+
+def login_exists(member: Member) -> bool:
+    """Whether the member's email already signs in to practicelink (in any practice)."""
+    return get_user_model().objects.filter(username=member.email_normalised).exists()

@@ -133,8 +133,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
     user = request.user if request.user.is_authenticated else None
     has_login = user is not None and user.get_username() == invitation.member.email_normalised
+    # An email that already signs in joins with that login: say so before asking for anything.
+    sign_in_first = not has_login and selectors.login_exists(invitation.member)
     posted = request.method == "POST"
-    form = InvitationAcceptForm(request.POST if posted else None, with_password=not has_login)
+    form = InvitationAcceptForm(
+        request.POST if posted else None, with_password=not (has_login or sign_in_first)
+    )
     if posted and form.is_valid():
         member = run_service(
             form,
@@ -147,7 +151,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             request.session[SESSION_KEY] = member.practice_id
             messages.success(request, f"Welcome to {member.practice.name}.")
             return redirect("proposals:list")
-    context = {"form": form, "invitation": invitation, "has_login": has_login}
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "has_login": has_login,
+        "sign_in_first": sign_in_first,
+    }
     return render(request, "team/invitation_accept.html", context)
 
 
