@@ -18,6 +18,7 @@ from practicelink.xpm.sync.clients.plan import (
     RemoteClient,
     Side,
     StaffMap,
+    first_base,
     normalise_name,
     plan_pair,
 )
@@ -185,3 +186,43 @@ def test_applying_the_plan_converges(ours, theirs, policy):
     assert second.remote_changes == {}
     if not first.problems:  # an unmappable value is reported again until someone acts
         assert (second.conflicts, second.problems) == ([], [])
+
+
+# --- a pair linked just now ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("policy", "ours", "theirs", "ours_after", "theirs_after"),
+    [
+        pytest.param(Policy.XPM_WINS, ANN, S_ANN, ANN, S_ANN, id="same"),
+        pytest.param(Policy.XPM_WINS, ANN, "", ANN, S_ANN, id="XPM empty: ours fills it"),
+        pytest.param(Policy.XPM_WINS, None, S_BOB, BOB, S_BOB, id="ours empty: XPM fills it"),
+        pytest.param(Policy.XPM_WINS, ANN, S_BOB, BOB, S_BOB, id="both set: XPM wins"),
+        pytest.param(Policy.PRACTICELINK_WINS, ANN, S_BOB, ANN, S_ANN, id="both: ours wins"),
+        pytest.param(Policy.MOST_RECENT, ANN, S_BOB, BOB, S_BOB, id="most recent: XPM's"),
+    ],
+)
+def test_first_link_fills_gaps_and_applies_the_policy(
+    policy, ours, theirs, ours_after, theirs_after
+):
+    local = LocalClient(7, "Acme Ltd", "", ours, None, T0)
+    remote = RemoteClient("u-7", "ACME LTD", "a@acme.example", theirs, "")
+    plan = plan_pair(local, remote, first_base(local, remote, STAFF, policy), STAFF, policy, T0)
+    assert plan.local_changes.get("partner", ours) == ours_after
+    assert plan.remote_changes.get("partner", theirs) == theirs_after
+    assert plan.local_changes["email"] == "a@acme.example"
+    name = "Acme Ltd" if policy == Policy.PRACTICELINK_WINS else "ACME LTD"
+    assert (
+        plan.local_changes.get("name", "Acme Ltd"),
+        plan.remote_changes.get("name", "ACME LTD"),
+    ) == (name, name)
+    assert (plan.conflicts, plan.problems) == ([], [])
+
+
+def test_first_link_reports_an_unmappable_winner_until_it_is_mapped():
+    local = LocalClient(7, "Acme", "", CAT, None, T0)
+    remote = RemoteClient("u-7", "Acme", "", "", S_ZED)
+    base = first_base(local, remote, STAFF, Policy.XPM_WINS)
+    plan = plan_pair(local, remote, base, STAFF, Policy.XPM_WINS, T0)
+    assert len(plan.problems) == 2
+    assert "partner" not in plan.agreed and "manager" not in plan.agreed

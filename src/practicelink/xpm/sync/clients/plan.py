@@ -369,3 +369,36 @@ def plan_pair(
     )
     outcomes = tuple(compare(state, policy, timing) for state in states)
     return PairPlan(local.id, remote.uuid, outcomes)
+
+
+def first_base(local: LocalClient, remote: RemoteClient, staff: StaffMap, policy: Policy) -> Base:
+    """The base of a pair linked just now, when nothing was agreed yet: a side with a value
+    wins over an empty one; where both hold different values, XPM's wins unless the practice
+    lets practicelink win. The base is the losing side's value, so `plan_pair` sees only the
+    winner as changed (no conflict is recorded for a pair that was never in sync)."""
+    ours_first = policy == Policy.PRACTICELINK_WINS
+
+    def text(ours: str, theirs: str) -> str:
+        if not theirs or (ours and ours_first):
+            return theirs
+        return ours
+
+    def person(
+        ours: int | None, theirs: str, to_theirs: Callable[[Ours], Theirs | Unmappable]
+    ) -> tuple[int | None, str]:
+        if to_theirs(ours) == theirs:
+            return ours, theirs
+        if not theirs or (ours is not None and ours_first):
+            return None, theirs
+        return ours, ""
+
+    partner = person(local.partner_id, remote.partner_uuid, staff.to_staff("partner"))
+    manager = person(local.manager_id, remote.manager_uuid, staff.to_staff("manager"))
+    return Base(
+        text(local.name, remote.name),
+        text(local.email, remote.email),
+        partner[0],
+        partner[1],
+        manager[0],
+        manager[1],
+    )

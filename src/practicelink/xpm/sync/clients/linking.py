@@ -1,0 +1,362 @@
+"""Pairing clients: link a client and an XPM client, bring an XPM client in, queue a review,
+and make sure a client exists in XPM (matching first, then a write-ahead `client.api/add`).
+
+Nothing here is adopted silently: an exact match on the normalised name or email links, a
+doubtful one waits in the review queue, and only "no candidate at all" creates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from practicelink.clients.models import Client
+from practicelink.clients.services import client_import
+from practicelink.team.models import Practice
+from practicelink.xpm.models import (
+    ClientCreation,
+    ClientLink,
+    ClientLinkMethod,
+    ClientMatch,
+    ClientMirror,
+    EventOutcome,
+    MatchSide,
+    ReviewStatus,
+)
+from practicelink.xpm.remote import Client as XpmRecord
+from practicelink.xpm.remote import NewClient, XpmClient, XpmError
+from practicelink.xpm.sync.clients.pairs import (
+    DEFERRING,
+    Pairs,
+    Recorder,
+    Tally,
+    local_of,
+    mirror_store,
+    remote_of,
+)
+from practicelink.xpm.sync.clients.plan import (
+    Candidate,
+    Matcher,
+    MatchKind,
+    RemoteClient,
+    first_base,
+    normalise_name,
+)
+
+
+class ClientInReview(Exception):
+    """The client waits in the review queue: someone must say which XPM client it is (Clients >
+    Review) before it can be linked or created in XPM."""
+
+
+class ClientLinkTaken(Exception):
+    """The client or the XPM client is already linked to another."""
+
+
+def link_pair(
+    pairs: Pairs,
+    client: Client,
+    remote: RemoteClient,
+    method: str,
+    fresh: XpmRecord | None = None,
+) -> ClientLink:
+    """Link a client and an XPM client and bring them into agreement at once: on a new pair a
+    side with a value fills the other's gap; where both differ, the practice's policy decides."""
+    base = first_base(local_of(client), remote, pairs.staff, pairs.policy)
+    link = ClientLink(
+        practice=pairs.practice,
+        client=client,
+        uuid=remote.uuid,
+        method=method,
+        linked_at=pairs.now,
+        synced_at=pairs.now,
+        synced_name=base.name,
+        synced_email=base.email,
+        synced_partner_id=base.partner_id,
+        synced_partner_staff=base.partner_uuid,
+        synced_manager_id=base.manager_id,
+        synced_manager_staff=base.manager_uuid,
+    )
+    if not pairs.log.dry_run:
+        try:
+            with transaction.atomic():
+                link.save()
+        except IntegrityError:
+            raise ClientLinkTaken(
+                f"{client.name} or the XPM client {remote.name} is already linked."
+            ) from None
+    pairs.log.record(
+        "client_link",
+        outcome_of(pairs),
+        client=client,
+        uuid=remote.uuid,
+        after={"XPM client": remote.name},
+        message=f"{client.name} linked to XPM's {remote.name} "
+        f"({ClientLinkMethod(method).label.lower()}).",
+    )
+    pairs.reconcile(link, client, remote, fresh)
+    return link
+
+
+def outcome_of(pairs: Pairs) -> str:
+    return EventOutcome.PLANNED if pairs.log.dry_run else EventOutcome.DONE
+
+
+def import_client(pairs: Pairs, remote: RemoteClient) -> Client | None:
+    """An XPM client with no counterpart here comes in as a new client, with its partner and
+    manager translated through the staff links (None in a dry run: nothing is written)."""
+    if pairs.log.dry_run:
+        pairs.log.record(
+            "client_import",
+            EventOutcome.PLANNED,
+            uuid=remote.uuid,
+            after={"name": remote.name, "email": remote.email},
+            message=f"{remote.name} would come in from XPM.",
+        )
+        return None
+    client = client_import(practice=pairs.practice, name=remote.name, email=remote.email)
+    pairs.log.record(
+        "client_import",
+        EventOutcome.DONE,
+        client=client,
+        uuid=remote.uuid,
+        after={"name": remote.name, "email": remote.email},
+        message=f"{remote.name} came in from XPM.",
+    )
+    link_pair(pairs, client, remote, ClientLinkMethod.IMPORTED)
+    return client
+
+
+def queue_review(
+    pairs: Pairs,
+    *,
+    side: str,
+    name: str,
+    email: str,
+    candidates: Iterable[dict[str, str]],
+    reason: str,
+    uuid: str = "",
+    client: Client | None = None,
+) -> None:
+    """Put a client in the review queue (once: an open item is refreshed, not repeated)."""
+    where = "XPM's" if side == MatchSide.XPM else "this"
+    message = f"{where} client {name} waits in the review queue: {reason}"
+    if pairs.log.dry_run:
+        pairs.log.record(
+            "client_review", EventOutcome.PLANNED, client=client, uuid=uuid, message=message
+        )
+        return
+    key = {"uuid": uuid} if side == MatchSide.XPM else {"client": client}
+    _, made = ClientMatch.objects.update_or_create(
+        practice=pairs.practice,
+        side=side,
+        status=ReviewStatus.OPEN,
+        **key,
+        defaults={
+            "name": name,
+            "email": email,
+            "candidates": list(candidates),
+            "reason": reason,
+        },
+        create_defaults={
+            "name": name,
+            "email": email,
+            "candidates": list(candidates),
+            "reason": reason,
+            "created_at": pairs.now,
+        },
+    )
+    if made:
+        pairs.log.record(
+            "client_review", EventOutcome.SUGGESTED, client=client, uuid=uuid, message=message
+        )
+
+
+def xpm_candidates(practice: Practice) -> Matcher[str]:
+    """XPM clients not linked to any client here, not archived or deleted, by the mirror."""
+    rows = (
+        ClientMirror.objects.filter(
+            practice=practice, archived=False, deleted=False, gone_at__isnull=True
+        )
+        .exclude(uuid__in=ClientLink.objects.filter(practice=practice).values("uuid"))
+        .values_list("uuid", "name", "email")
+    )
+    return Matcher(Candidate(uuid, name, email) for uuid, name, email in rows)
+
+
+def _mirror_rows(practice: Practice, uuids: Iterable[str]) -> dict[str, ClientMirror]:
+    return {r.uuid: r for r in ClientMirror.objects.filter(practice=practice, uuid__in=uuids)}
+
+
+def _candidate_dicts(practice: Practice, uuids: Iterable[str]) -> list[dict[str, str]]:
+    rows = _mirror_rows(practice, uuids)
+    return [
+        {"key": uuid, "name": rows[uuid].name, "email": rows[uuid].email}
+        for uuid in uuids
+        if uuid in rows
+    ]
+
+
+def _search(pairs: Pairs, client: Client, matcher: Matcher[str]) -> None:
+    """Add XPM clients found by name or email that the mirror does not know yet (made in XPM
+    since the last sync) to the candidates. The name is searched by its longest word, so a
+    near name ("Ltd" against "Limited") is found too."""
+    words = normalise_name(client.name).split()
+    queries = [max(words, key=len)] if words else []
+    queries += [client.email] if client.email else []
+    found = {r.uuid: r for q in queries for r in pairs.xpm.client_search(q)}
+    if not found:
+        return
+    if not pairs.log.dry_run:
+        mirror_store(pairs.practice, found.values(), pairs.now)
+    linked = set(
+        ClientLink.objects.filter(practice=pairs.practice, uuid__in=found).values_list(
+            "uuid", flat=True
+        )
+    )
+    for record in found.values():
+        if record.uuid not in linked and not (record.is_archived or record.is_deleted):
+            matcher.add(Candidate(record.uuid, record.name, record.email))
+
+
+def _created_earlier(pairs: Pairs, creation: ClientCreation) -> XpmRecord | None:
+    """The XPM client an earlier `client.api/add` made, if its answer was lost: an unlinked
+    XPM client with exactly the name that was sent."""
+    linked = set(ClientLink.objects.filter(practice=pairs.practice).values_list("uuid", flat=True))
+    found = [
+        r
+        for r in pairs.xpm.client_search(creation.name)
+        if r.name == creation.name and r.uuid not in linked and not r.is_deleted
+    ]
+    if len(found) > 1:
+        raise ClientInReview(
+            f"{len(found)} XPM clients are called {creation.name}: pick the right one in "
+            "Clients > Review."
+        )
+    return found[0] if found else None
+
+
+def ensure(pairs: Pairs, client: Client, matcher: Matcher[str] | None = None) -> ClientLink:
+    """Link `client` to its XPM client, creating that first if XPM has none. With `matcher`
+    (the unlinked XPM clients a sync just read) no search call is needed. In a dry run the
+    link returned is not saved."""
+    link = ClientLink.objects.filter(client=client).first()
+    if link is not None:
+        return link
+    review = ClientMatch.objects.filter(
+        client=client, side=MatchSide.LOCAL, status=ReviewStatus.OPEN
+    ).first()
+    if review is not None:
+        raise ClientInReview(f"{client.name} waits in the review queue: {review.reason}")
+    creation = ClientCreation.objects.filter(client=client).first()
+    if creation is not None:
+        earlier = _created_earlier(pairs, creation)
+        if earlier is not None:
+            if not pairs.log.dry_run:
+                mirror_store(pairs.practice, [earlier], pairs.now)
+            link = link_pair(pairs, client, remote_of(earlier), ClientLinkMethod.CREATED, earlier)
+            if not pairs.log.dry_run:
+                creation.delete()
+            return link
+        return _create(pairs, client)
+    if matcher is None:
+        matcher = xpm_candidates(pairs.practice)
+        _search(pairs, client, matcher)
+    found = matcher.match(client.name, client.email)
+    if found.kind == MatchKind.LINK:
+        row = ClientMirror.objects.get(practice=pairs.practice, uuid=found.keys[0])
+        matcher.remove(row.uuid)
+        remote = RemoteClient(
+            row.uuid, row.name, row.email, row.account_manager_uuid, row.job_manager_uuid
+        )
+        return link_pair(pairs, client, remote, ClientLinkMethod.MATCHED)
+    if found.kind == MatchKind.REVIEW:
+        queue_review(
+            pairs,
+            side=MatchSide.LOCAL,
+            name=client.name,
+            email=client.email,
+            candidates=_candidate_dicts(pairs.practice, found.keys),
+            reason=found.reason,
+            client=client,
+        )
+        raise ClientInReview(f"{client.name} waits in the review queue: {found.reason}")
+    return _create(pairs, client)
+
+
+def _create(pairs: Pairs, client: Client) -> ClientLink:
+    """`client.api/add` behind a write-ahead record committed first: if the answer is lost,
+    the next attempt finds the client XPM made (`_created_earlier`) instead of adding again."""
+    if pairs.log.dry_run:
+        pairs.log.record(
+            "client_create",
+            EventOutcome.PLANNED,
+            client=client,
+            message=f"{client.name} would be created in XPM.",
+        )
+        return ClientLink(practice=pairs.practice, client=client, uuid="")
+    with transaction.atomic():
+        creation, _ = ClientCreation.objects.get_or_create(
+            client=client,
+            defaults={"practice": pairs.practice, "name": client.name, "requested_at": pairs.now},
+        )
+        ClientCreation.objects.filter(pk=creation.pk).update(attempts=F("attempts") + 1)
+    staff_of = pairs.staff.staff_of
+    new = NewClient(
+        name=creation.name,
+        email=client.email,
+        account_manager_uuid=staff_of.get(client.partner_id) if client.partner_id else None,
+        job_manager_uuid=staff_of.get(client.manager_id) if client.manager_id else None,
+    )
+    try:
+        record = pairs.xpm.client_add(new)
+    except DEFERRING:
+        raise
+    except XpmError as error:
+        pairs.log.record(
+            "client_create",
+            EventOutcome.FAILED,
+            client=client,
+            message=f"{client.name} could not be created in XPM: {error}",
+        )
+        raise
+    mirror_store(pairs.practice, [record], pairs.now)
+    pairs.log.record(
+        "client_create",
+        EventOutcome.DONE,
+        client=client,
+        uuid=record.uuid,
+        after={"name": record.name},
+        message=f"{client.name} created in XPM.",
+    )
+    link = link_pair(pairs, client, remote_of(record), ClientLinkMethod.CREATED, record)
+    creation.delete()
+    return link
+
+
+def client_ensure_in_xpm(
+    *,
+    practice: Practice,
+    client: Client,
+    xpm: XpmClient,
+    log: Recorder | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The UUID of `client`'s XPM client, linking or creating it first (job deployment calls
+    this before `job.api/add`).
+
+    Looks before it creates: an unlinked XPM client with the same normalised name or email is
+    linked; several or near candidates raise `ClientInReview` (the client is queued there);
+    only then `client.api/add`, with a write-ahead record so a lost answer never makes a
+    second client. Raises `XpmError` when XPM fails (try again later: it looks first) and lets
+    `RateLimitDenied` / `XpmRateLimited` through to defer the caller. With a dry-run `log`
+    nothing is written, and "" stands for a client that would be created.
+    """
+    if client.practice_id != practice.pk:
+        raise Client.DoesNotExist("No such client in this practice.")
+    pairs = Pairs.of(practice, xpm, log or Tally(), now or timezone.now())
+    return ensure(pairs, client).uuid

@@ -1,0 +1,242 @@
+"""The clients step against the emulator over HTTP: reading, pairing, three-way, pushing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from practicelink.clients.models import Client
+from practicelink.clients.services import client_create, client_update
+from practicelink.xpm.models import (
+    ClientCursor,
+    ClientLink,
+    ClientMatch,
+)
+from practicelink.xpm.remote import RateLimitDenied
+from practicelink.xpm.sync.clients import step
+from tests.xpm.sync.clients.conftest import Allowance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_import_brings_xpm_clients_with_partner_and_manager(both):
+    ann, s_ann = both.person("Ann Partner")
+    bob, s_bob = both.person("Bob Manager")
+    both.add_xpm_client("Harbour View Cafe", "hv@example.com", partner=s_ann, manager=s_bob)
+    both.add_xpm_client("Northwind Ltd", partner=s_bob)
+
+    log = both.sync()
+
+    cafe, northwind = both.local("Harbour View Cafe"), both.local("Northwind Ltd")
+    assert (cafe.email, cafe.partner, cafe.manager) == ("hv@example.com", ann, bob)
+    assert (northwind.partner, northwind.manager) == (bob, None)
+    assert ClientLink.objects.filter(practice=both.practice).count() == 2
+    assert log.actions().count("client_import") == 2
+    assert both.calls() == ["GET client.api/paged-list"]
+
+
+def test_no_change_sync_costs_one_client_call(both):
+    both.add_xpm_client("Harbour View Cafe")
+    now = timezone.now()
+    both.sync(now=now)
+    both.xpm.server.clear_calls()
+
+    log = both.sync(now=now + timedelta(minutes=5))
+
+    assert both.calls() == ["GET client.api/list"]
+    assert log.events == []
+
+
+def test_first_import_of_1001_clients_takes_three_calls(both):
+    for n in range(1001):
+        both.add_xpm_client(f"Client {n:04}")
+    now = timezone.now()
+    both.sync(now=now)
+    assert both.calls() == ["GET client.api/paged-list"] * 3
+    assert Client.objects.filter(practice=both.practice).count() == 1001
+    both.xpm.server.clear_calls()
+    both.sync(now=now + timedelta(minutes=5))
+    assert both.calls() == ["GET client.api/list"]
+
+
+def test_partner_changed_in_xpm_shows_here_and_here_shows_in_xpm(both):
+    ann, s_ann = both.person("Ann Partner")
+    bob, s_bob = both.person("Bob Manager")
+    cafe_xpm = both.add_xpm_client("Harbour View Cafe", partner=s_ann)
+    mill_xpm = both.add_xpm_client("Old Mill Bakery", partner=s_ann)
+    now = timezone.now()
+    both.sync(now=now)
+
+    both.change_xpm(cafe_xpm, account_manager_uuid=s_bob)
+    mill = both.local("Old Mill Bakery")
+    client_update(practice=both.practice, client=mill, name=mill.name, partner=bob, manager=ann)
+    log = both.sync(now=now + timedelta(minutes=5))
+
+    assert both.local("Harbour View Cafe").partner == bob
+    assert (mill_xpm.account_manager_uuid, mill_xpm.job_manager_uuid) == (s_bob, s_ann)
+    assert "client_to_xpm" in log.actions("done") and "client_from_xpm" in log.actions("done")
+
+
+def test_push_sends_the_full_record_so_strict_update_loses_nothing(both):
+    ann, s_ann = both.person("Ann Partner")
+    cafe_xpm = both.add_xpm_client("Harbour View Cafe", "hv@example.com")
+    cafe_xpm.details.update({"Phone": "09 555 0100", "City": "Auckland"})
+    both.xpm.server.configure(strict_update=True)
+    now = timezone.now()
+    both.sync(now=now)
+
+    cafe = both.local("Harbour View Cafe")
+    client_update(
+        practice=both.practice, client=cafe, name=cafe.name, email=cafe.email, partner=ann
+    )
+    both.sync(now=now + timedelta(minutes=5))
+
+    assert cafe_xpm.account_manager_uuid == s_ann
+    assert (cafe_xpm.email, cafe_xpm.details["Phone"], cafe_xpm.details["City"]) == (
+        "hv@example.com",
+        "09 555 0100",
+        "Auckland",
+    )
+
+
+def test_the_same_client_made_on_both_sides_becomes_one_pair(both):
+    ann, s_ann = both.person("Ann Partner")
+    client_create(practice=both.practice, name="Greenleaf Landscaping", partner=ann)
+    both.add_xpm_client("GREENLEAF LANDSCAPING", "hello@greenleaf.example")
+
+    both.sync()
+    both.sync(now=timezone.now() + timedelta(minutes=5))
+
+    assert Client.objects.filter(practice=both.practice).count() == 1
+    assert both.xpm_names() == ["GREENLEAF LANDSCAPING"]
+    here = Client.objects.get(practice=both.practice)
+    there = both.tenant.clients[0]
+    assert (here.name, here.email) == ("GREENLEAF LANDSCAPING", "hello@greenleaf.example")
+    assert (here.partner, there.account_manager_uuid) == (ann, s_ann)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        pytest.param(["Bluebird Dental Ltd"], "Bluebird Dental Limited", id="near name"),
+        pytest.param(["Acme", "ACME"], "acme", id="two exact candidates"),
+    ],
+)
+def test_doubtful_matches_wait_for_review_and_nothing_is_adopted(both, ours, theirs):
+    for name in ours:
+        client_create(practice=both.practice, name=name)
+    both.add_xpm_client(theirs)
+
+    log = both.sync()
+
+    item = ClientMatch.objects.get(practice=both.practice, status="open")
+    assert (item.side, item.name) == ("xpm", theirs)
+    assert sorted(c["name"] for c in item.candidates) == sorted(ours)
+    assert not ClientLink.objects.filter(practice=both.practice).exists()
+    assert Client.objects.filter(practice=both.practice).count() == len(ours)
+    assert log.actions("suggested") == ["client_review"]
+    both.sync(now=timezone.now() + timedelta(minutes=5))
+    assert ClientMatch.objects.filter(practice=both.practice).count() == 1
+
+
+def test_a_change_in_the_boundary_second_is_not_missed(both):
+    ann, s_ann = both.person("Ann Partner")
+    cafe_xpm = both.add_xpm_client("Harbour View Cafe")
+    now = timezone.now().replace(microsecond=0)
+    both.xpm.server.set_time(now)
+    both.sync(now=now)
+    both.sync(now=now)  # the incremental pull at `now`
+    both.change_xpm(cafe_xpm, account_manager_uuid=s_ann)  # same second, after the pull
+
+    both.sync(now=now + timedelta(minutes=1))
+
+    assert both.local("Harbour View Cafe").partner == ann
+
+
+def test_cursor_stays_when_the_pull_fails(both):
+    both.add_xpm_client("Harbour View Cafe")
+    now = timezone.now()
+    both.sync(now=now)
+    before = ClientCursor.objects.get(practice=both.practice).modified_since
+    both.xpm.server.add_fault("client.api/list", "500", count=3)
+    with pytest.raises(Exception, match="500"):
+        both.sync(now=now + timedelta(minutes=5))
+    assert ClientCursor.objects.get(practice=both.practice).modified_since == before
+
+
+def test_archived_in_xpm_is_archived_here_after_the_full_pass_not_a_failed_one(both, monkeypatch):
+    monkeypatch.setattr(step, "PAGE_SIZE", 1)
+    both.add_xpm_client("Acme")
+    gone = both.add_xpm_client("Bluegum Bakery")
+    both.add_xpm_client("Zenith")
+    now = timezone.now()
+    both.sync(now=now)
+    # Archived without its modified stamp moving: only the daily full pass can notice.
+    gone.is_archived = True
+
+    later = now + step.FULL_PASS_EVERY
+    both.xpm.server.add_fault("client.api/paged-list", "500", count=3)
+    with pytest.raises(Exception, match="500"):
+        both.sync(now=later)
+    assert not both.local("Bluegum Bakery").archived
+
+    log = both.sync(now=later)
+    assert both.local("Bluegum Bakery").archived
+    assert not both.local("Acme").archived and not both.local("Zenith").archived
+    assert log.actions("done") == ["client_archived"]
+
+
+def test_a_client_missed_by_shifting_pages_is_looked_up_not_archived(both, monkeypatch):
+    monkeypatch.setattr(step, "PAGE_SIZE", 1)
+    acme = both.add_xpm_client("Acme")
+    both.add_xpm_client("Bluegum Bakery")
+    both.add_xpm_client("Cedar Homes")
+    now = timezone.now()
+    both.sync(now=now)
+    later = now + step.FULL_PASS_EVERY
+    with pytest.raises(RateLimitDenied):
+        both.sync(now=later, limiter=Allowance(1))  # page 1 read: Acme
+    # Acme is archived between two pages: the saved offset now skips Bluegum Bakery.
+    acme.is_archived = True
+    both.xpm.server.clear_calls()
+
+    log = both.sync(now=later)
+
+    assert both.calls().count("GET client.api/get") == 1  # Bluegum, looked up
+    assert not both.local("Bluegum Bakery").archived
+    assert log.actions() == []
+    # Acme was listed before it was archived: the next full pass notices it.
+    both.sync(now=later + step.FULL_PASS_EVERY)
+    assert both.local("Acme").archived
+
+
+def test_first_import_resumes_at_its_checkpoint_after_a_deferral(both, monkeypatch):
+    monkeypatch.setattr(step, "PAGE_SIZE", 2)
+    for name in ("A1", "A2", "B1", "B2", "C1"):
+        both.add_xpm_client(name)
+    now = timezone.now()
+    with pytest.raises(RateLimitDenied):
+        both.sync(now=now, limiter=Allowance(2))  # pages 1 and 2, then denied
+    cursor = ClientCursor.objects.get(practice=both.practice)
+    assert (cursor.pass_pages, cursor.pass_clients, cursor.modified_since) == (2, 4, None)
+    assert Client.objects.filter(practice=both.practice).count() == 4
+    both.xpm.server.clear_calls()
+
+    both.sync(now=now + timedelta(minutes=1))
+
+    assert both.calls() == ["GET client.api/paged-list"]  # page 3 only
+    assert sorted(Client.objects.values_list("name", flat=True)) == ["A1", "A2", "B1", "B2", "C1"]
+    cursor.refresh_from_db()
+    assert (cursor.pass_started_at, cursor.full_pass_at, cursor.modified_since) == (None, now, now)
+
+
+def test_dry_run_records_the_actions_and_changes_nothing(both):
+    _, s_ann = both.person("Ann Partner")
+    both.add_xpm_client("Harbour View Cafe", partner=s_ann)
+    log = both.sync(dry_run=True)
+    assert log.actions("planned") == ["client_import"]
+    assert not Client.objects.filter(practice=both.practice).exists()
+    assert not ClientCursor.objects.filter(practice=both.practice).exists()
+    assert both.sync().actions("done") == ["client_import", "client_link", "client_from_xpm"]
