@@ -19,6 +19,11 @@ from practicelink.xpm.api import (
     UnlinkedStaffViewSet,
     WhyNotView,
 )
+from practicelink.xpm.clients_api import (
+    ClientConflictViewSet,
+    ClientLinkViewSet,
+    ClientReviewViewSet,
+)
 
 router = DefaultRouter()
 router.register("members", MemberViewSet, basename="member")
@@ -29,6 +34,9 @@ router.register("xpm/members", MemberStateViewSet, basename="xpm-member")
 router.register("xpm/staff/unlinked", UnlinkedStaffViewSet, basename="xpm-staff-unlinked")
 router.register("xpm/links", LinkViewSet, basename="xpm-link")
 router.register("xpm/syncs", SyncRunViewSet, basename="xpm-sync")
+router.register("xpm/client-links", ClientLinkViewSet, basename="xpm-client-link")
+router.register("xpm/client-reviews", ClientReviewViewSet, basename="xpm-client-review")
+router.register("xpm/client-conflicts", ClientConflictViewSet, basename="xpm-client-conflict")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="proposals:list"), name="home"),
@@ -40,6 +48,7 @@ urlpatterns = [
     path("practice/switch/", team_views.practice_switch, name="practice-switch"),
     path("proposals/", include("practicelink.proposals.urls")),
     path("clients/", include("practicelink.clients.urls")),
+    path("clients/review/", include("practicelink.xpm.client_urls")),
     path("settings/team/", include("practicelink.team.urls")),
     path("settings/team/xpm/", include("practicelink.xpm.team_urls")),
     path("settings/apps/", include("practicelink.xpm.urls")),

@@ -15,11 +15,15 @@ class XpmConfig(AppConfig):
 
         warnings.filterwarnings("ignore", "The httpx module", category=AuthlibDeprecationWarning)
 
+        from practicelink.clients import hooks as client_hooks
         from practicelink.proposals import hooks as proposal_hooks
         from practicelink.team import hooks
+        from practicelink.xpm.clients_ui import ClientLinkColumn, client_saved
         from practicelink.xpm.proposals_ui import XpmJobCatalogue
         from practicelink.xpm.team_ui import LinkBadges, StaffLinkFormExtension
 
         hooks.member_form_extensions.append(StaffLinkFormExtension())
         hooks.member_list_decorators.append(LinkBadges())
         proposal_hooks.job_catalogues.append(XpmJobCatalogue())
+        client_hooks.client_saved_handlers.append(client_saved)
+        client_hooks.client_list_decorators.append(ClientLinkColumn())

@@ -10,6 +10,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from practicelink.clients.models import Client
 from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import (
     ConnectionStatus,
@@ -18,7 +19,10 @@ from practicelink.xpm.models import (
     SyncTrigger,
     XpmConnection,
 )
+from practicelink.xpm.oauth import XpmAuthError
+from practicelink.xpm.remote import XpmError
 from practicelink.xpm.selectors import sync_settings
+from practicelink.xpm.sync.clients.pairs import client_push
 from practicelink.xpm.sync.runner import Outcome, run_execute, sync_request
 
 
@@ -56,3 +60,17 @@ def sync_tick() -> None:
         previous = last.get(practice.pk)
         if practice.pk not in busy and (previous is None or previous + interval <= now):
             sync_request(practice=practice, trigger=SyncTrigger.PERIODIC)
+
+
+@db_task()
+def client_push_task(client_id: int) -> None:
+    """Send a change made here to XPM at once. If XPM fails or is busy, nothing is lost: the
+    client still differs from what was last synced, so the next sync sends it again."""
+    client = Client.objects.select_related("practice").filter(pk=client_id).first()
+    if client is None:
+        return
+    try:
+        with client_for(client.practice, interactive=True) as xpm:
+            client_push(practice=client.practice, client=client, xpm=xpm)
+    except (XpmError, XpmAuthError):
+        return

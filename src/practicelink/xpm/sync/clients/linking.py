@@ -252,17 +252,8 @@ def ensure(pairs: Pairs, client: Client, matcher: Matcher[str] | None = None) ->
     ).first()
     if review is not None:
         raise ClientInReview(f"{client.name} waits in the review queue: {review.reason}")
-    creation = ClientCreation.objects.filter(client=client).first()
-    if creation is not None:
-        earlier = _created_earlier(pairs, creation)
-        if earlier is not None:
-            if not pairs.log.dry_run:
-                mirror_store(pairs.practice, [earlier], pairs.now)
-            link = link_pair(pairs, client, remote_of(earlier), ClientLinkMethod.CREATED, earlier)
-            if not pairs.log.dry_run:
-                creation.delete()
-            return link
-        return _create(pairs, client)
+    if ClientCreation.objects.filter(client=client).exists():
+        return create_in_xpm(pairs, client)
     if matcher is None:
         matcher = xpm_candidates(pairs.practice)
         _search(pairs, client, matcher)
@@ -285,12 +276,22 @@ def ensure(pairs: Pairs, client: Client, matcher: Matcher[str] | None = None) ->
             client=client,
         )
         raise ClientInReview(f"{client.name} waits in the review queue: {found.reason}")
-    return _create(pairs, client)
+    return create_in_xpm(pairs, client)
 
 
-def _create(pairs: Pairs, client: Client) -> ClientLink:
+def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
     """`client.api/add` behind a write-ahead record committed first: if the answer is lost,
     the next attempt finds the client XPM made (`_created_earlier`) instead of adding again."""
+    creation = ClientCreation.objects.filter(client=client).first()
+    if creation is not None:
+        earlier = _created_earlier(pairs, creation)
+        if earlier is not None:
+            if not pairs.log.dry_run:
+                mirror_store(pairs.practice, [earlier], pairs.now)
+            link = link_pair(pairs, client, remote_of(earlier), ClientLinkMethod.CREATED, earlier)
+            if not pairs.log.dry_run:
+                creation.delete()
+            return link
     if pairs.log.dry_run:
         pairs.log.record(
             "client_create",

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.utils import timezone
 
 from practicelink.clients.models import Client
 from practicelink.clients.services import client_set_synced
@@ -364,3 +365,17 @@ class Pairs:
                 uuid=link.uuid,
                 message=f"{name}: {problem}",
             )
+
+
+def client_push(
+    *, practice: Practice, client: Client, xpm: XpmClient, now: datetime | None = None
+) -> bool:
+    """Bring one linked client and its XPM client into agreement now (after an edit here):
+    read XPM's full record, compare three ways, push or store. False when not linked."""
+    link = ClientLink.objects.filter(practice=practice, client=client).first()
+    if link is None:
+        return False
+    pairs = Pairs.of(practice, xpm, Tally(), now or timezone.now())
+    record = xpm.client_get(link.uuid)
+    pairs.reconcile(link, client, remote_of(record), record)
+    return True
