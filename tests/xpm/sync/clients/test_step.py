@@ -126,7 +126,7 @@ def test_the_same_client_made_on_both_sides_becomes_one_pair(both):
 )
 def test_doubtful_matches_wait_for_review_and_nothing_is_adopted(both, ours, theirs):
     for name in ours:
-        client_create(practice=both.practice, name=name)
+        client_create(practice=both.practice, name=name, allow_duplicate=True)
     both.add_xpm_client(theirs)
 
     log = both.sync()
