@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from practicelink.datadir import private_dir
 from xpm_emulator.server import add_arguments as emulator_arguments
 
 
@@ -78,9 +79,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _data_dir() -> Path:
-    data_dir = Path(os.environ.get("PRACTICELINK_DATA_DIR", "var"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return data_dir
+    return private_dir(Path(os.environ.get("PRACTICELINK_DATA_DIR", "var")))
 
 
 def _children(args: argparse.Namespace) -> list[list[str]]:

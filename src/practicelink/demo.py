@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from practicelink.clients.services import client_create
+from practicelink.datadir import private_file
 from practicelink.proposals.models import LibraryService, Status
 from practicelink.proposals.services import ServiceLine, proposal_create, proposal_set_status
 from practicelink.team.models import Member, Practice, Role
@@ -92,8 +93,7 @@ def demo_ensure() -> DemoLogin:
         _populate(practice)
     password = secrets.token_urlsafe(9)
     member_grant_login(practice=practice, member=admin, password=password)
-    _login_file().write_text(password + "\n")
-    _login_file().chmod(0o600)
+    private_file(_login_file()).write_text(password + "\n")
     return DemoLogin(ADMIN_EMAIL, password, created=True)
 
 

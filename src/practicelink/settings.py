@@ -7,12 +7,13 @@ from pathlib import Path
 
 import environ
 
+from practicelink.datadir import private_dir, private_file, private_text
+
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
 environ.Env.read_env(os.environ.get("PRACTICELINK_ENV_FILE", ".env"), overwrite=False)
 
-DATA_DIR = Path(env.str("PRACTICELINK_DATA_DIR", default="var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = private_dir(Path(env.str("PRACTICELINK_DATA_DIR", default="var")).resolve())
 TESTING = env.bool("PRACTICELINK_TESTING", default=False)
 
 
@@ -21,13 +22,9 @@ def _secret_key() -> str:
     configured = env.str("DJANGO_SECRET_KEY", default="")
     if configured:
         return configured
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        from django.core.management.utils import get_random_secret_key
+    from django.core.management.utils import get_random_secret_key
 
-        key_file.write_text(get_random_secret_key())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return private_text(DATA_DIR / "secret_key", get_random_secret_key())
 
 
 SECRET_KEY = _secret_key()
@@ -99,6 +96,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{_sqlite_path}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        private_file(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -189,7 +188,7 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "practicelink",
-        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "filename": str(private_file(DATA_DIR / "huey.sqlite3")),
         "immediate": TESTING,
         "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
     }
@@ -226,6 +225,8 @@ XPM_TOKEN_REFRESH_MARGIN_SECONDS = env.int("XPM_TOKEN_REFRESH_MARGIN_SECONDS", d
 
 # XPM's rate limits, kept by every process together (see practicelink/xpm/ratelimit.py):
 # Redis when REDIS_URL is set, else a SQLite file shared by the processes of this host.
+if not _redis_url:
+    private_file(DATA_DIR / "ratelimit.sqlite3")
 XPM_RATE_LIMITER = {
     "BACKEND": "practicelink.xpm.ratelimit."
     + ("RedisRateLimiter" if _redis_url else "SQLiteRateLimiter"),
@@ -245,13 +246,9 @@ def _encryption_key() -> str:
     configured = env.str("PRACTICELINK_ENCRYPTION_KEY", default="")
     if configured:
         return configured
-    key_file = DATA_DIR / "encryption_key"
-    if not key_file.exists():
-        from cryptography.fernet import Fernet
+    from cryptography.fernet import Fernet
 
-        key_file.write_text(Fernet.generate_key().decode())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return private_text(DATA_DIR / "encryption_key", Fernet.generate_key().decode())
 
 
 PRACTICELINK_ENCRYPTION_KEY = _encryption_key()
