@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,10 +10,20 @@ from django.http import Http404
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_doc
 from rest_framework import exceptions
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from practicelink.team.models import Member, Practice
 from practicelink.team.permissions import request_member
+
+M = TypeVar("M")
+
+
+def instance_of(serializer: BaseSerializer[M]) -> M:
+    """The record an update's serializer was built with (DRF always sets it for an update)."""
+    if serializer.instance is None:
+        raise TypeError("an update's serializer has no instance")
+    return serializer.instance
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -23,7 +33,8 @@ class AutoSchema(openapi.AutoSchema):
     published the internal notes of a mixin such as `PracticeScoped` to API users.
     """
 
-    def get_description(self) -> str:
+    # drf-spectacular's signature, which differs from DRF's base class in DRF's stubs.
+    def get_description(self) -> str:  # type: ignore[override]
         action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
         view_doc = get_doc(type(self.view)) if type(self.view).__doc__ else ""
         return get_doc(action) or view_doc

@@ -22,7 +22,8 @@ def stable_order(queryset: QuerySet[Any]) -> QuerySet[Any]:
     come back in whatever order the database likes, so a row could show on two pages.
     """
     query = queryset.query
-    ordering = list(query.order_by or (query.get_meta().ordering if query.default_ordering else []))
+    default = query.get_meta().ordering if query.default_ordering else None
+    ordering = list(query.order_by or default or ())
     if any(isinstance(key, str) and key in UNIQUE_KEYS for key in ordering):
         return queryset
     return queryset.order_by(*ordering, "pk")

@@ -47,7 +47,7 @@ def create_app(
 
     app = Starlette(
         routes=[*gateway.ROUTES, *identity.ROUTES, *control.ROUTES],
-        exception_handlers=control.EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=control.EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.emulator = emulator

@@ -139,7 +139,7 @@ async def _handle(emulator: Emulator, request: Request, body: bytes, call: _Call
         emulator.config, tenant.tenant_id, grant.client_id, emulator.clock.timestamp()
     )
     if isinstance(outcome, Refusal):
-        headers = {"x-rate-limit-problem": outcome.problem}
+        headers: dict[str, str] = {"x-rate-limit-problem": outcome.problem}
         if outcome.retry_after is not None:
             headers["retry-after"] = str(outcome.retry_after)
         return Response(b"", status_code=429, headers=headers)

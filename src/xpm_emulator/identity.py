@@ -14,6 +14,7 @@ import hashlib
 import html
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
@@ -53,7 +54,7 @@ def problem(
 ) -> Response:
     """A gateway error as Xero sends it: JSON problem details with capitalised keys.
     On the XPM API, `instance` is the answer's `xero-correlation-id`."""
-    body = {
+    body: dict[str, Any] = {
         "Type": None,
         "Title": title,
         "Status": status,

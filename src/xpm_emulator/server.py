@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -25,7 +26,8 @@ class DroppableH11Protocol(H11Protocol):
         super().handle_events()
         # The request task was created but has not run yet: its scope can still be extended.
         if self.scope is not None and self.transport is not None:
-            self.scope.setdefault("extensions", {})[DROP_EXTENSION] = self.transport.abort  # type: ignore[index]
+            extensions: dict[str, Any] = self.scope.setdefault("extensions", {})
+            extensions[DROP_EXTENSION] = self.transport.abort
 
 
 def build_server(app: Starlette, host: str = "127.0.0.1", port: int = 8765) -> uvicorn.Server:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.serializers import BaseSerializer
 
-from practicelink.api import PracticeScoped
+from practicelink.api import PracticeScoped, instance_of
 from practicelink.clients import selectors, services
 from practicelink.clients.models import Client
 from practicelink.team.models import Member
@@ -66,13 +68,13 @@ class ClientViewSet(
     def get_queryset(self):
         return selectors.client_list(practice=self.practice)
 
-    def perform_create(self, serializer: ClientSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Client]) -> None:
         data = {k: v for k, v in serializer.validated_data.items() if k != "archived"}
         with _duplicates_listed():
             serializer.instance = services.client_create(practice=self.practice, **data)
 
-    def perform_update(self, serializer: ClientSerializer) -> None:
-        client = serializer.instance
+    def perform_update(self, serializer: BaseSerializer[Client]) -> None:
+        client = instance_of(serializer)
         fields = ("name", "email", "partner", "manager", "archived")
         current = {f: getattr(client, f) for f in fields}
         with _duplicates_listed():
@@ -87,7 +89,8 @@ class DuplicateNameRefused(exceptions.ValidationError):
     def __init__(self, error: services.DuplicateClientName) -> None:
         super().__init__()
         existing = [{"id": client.pk, "name": client.name} for client in error.existing]
-        self.detail = {**error.message_dict, "existing": existing}
+        detail: dict[str, Any] = {**error.message_dict, "existing": existing}
+        self.detail = detail
 
 
 @contextmanager

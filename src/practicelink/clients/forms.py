@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 
@@ -8,17 +10,20 @@ from practicelink.team.models import Member, Practice
 from practicelink.team.selectors import member_list
 
 
-def _member_choice() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+class MemberChoiceField(forms.ModelChoiceField):
+    """A member by name; a deleted one says so."""
+
+    def label_from_instance(self, obj: Member) -> str:
+        return f"{obj.name} (deleted)" if obj.is_deleted else obj.name
+
+
+def _member_choice() -> MemberChoiceField:
+    return MemberChoiceField(
         queryset=None,
         required=False,
         empty_label="— none —",
         error_messages={"invalid_choice": "Choose a current member of this practice."},
     )
-
-
-def _member_label(member: Member) -> str:
-    return f"{member.name} (deleted)" if member.is_deleted else member.name
 
 
 class ClientForm(forms.Form):
@@ -37,18 +42,16 @@ class ClientForm(forms.Form):
             members = member_list(practice=practice, include_deleted=True).filter(
                 Q(deleted_at__isnull=True) | Q(pk=holder)
             )
-            self.fields[role].queryset = members
-            self.fields[role].label_from_instance = _member_label
+            cast(MemberChoiceField, self.fields[role]).queryset = members
 
 
 class ClientFilterForm(forms.Form):
     q = forms.CharField(required=False, strip=True)
-    partner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any partner")
-    manager = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any manager")
+    partner = MemberChoiceField(queryset=None, required=False, empty_label="Any partner")
+    manager = MemberChoiceField(queryset=None, required=False, empty_label="Any manager")
 
     def __init__(self, *args, practice: Practice, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         members = member_list(practice=practice, include_deleted=True)
         for role in ("partner", "manager"):
-            self.fields[role].queryset = members
-            self.fields[role].label_from_instance = _member_label
+            cast(MemberChoiceField, self.fields[role]).queryset = members

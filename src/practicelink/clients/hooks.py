@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from django.http import HttpRequest
 from django.utils.safestring import SafeString
+
+from practicelink.team.access import MemberRequest
 
 if TYPE_CHECKING:
     from practicelink.clients.models import Client
@@ -28,10 +29,10 @@ class ClientColumn:
 
 
 class ClientListDecorator(Protocol):
-    def column(self, request: HttpRequest, clients: Sequence[Client]) -> ClientColumn | None:
+    def column(self, request: MemberRequest, clients: Sequence[Client]) -> ClientColumn | None:
         """The column to add for these clients (one page), or None to add nothing."""
 
-    def panel(self, request: HttpRequest) -> SafeString:
+    def panel(self, request: MemberRequest) -> SafeString:
         """HTML shown above the list ('' for nothing)."""
 
 

@@ -4,6 +4,7 @@ current one unless the client already had them (a deleted member keeps their ass
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,7 +42,7 @@ def _refuse_duplicate(
 
 def _saved(client: Client) -> None:
     for handler in hooks.client_saved_handlers:
-        transaction.on_commit(lambda handler=handler: handler(client))
+        transaction.on_commit(partial(handler, client))
 
 
 def _clean_role_holder(

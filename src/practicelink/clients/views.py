@@ -6,25 +6,26 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from practicelink.clients import hooks, selectors, services
 from practicelink.clients.forms import ClientFilterForm, ClientForm
 from practicelink.clients.models import Client
 from practicelink.forms import run_service
-from practicelink.team.access import member_required
+from practicelink.team.access import MemberRequest, member_required
 
 
 @member_required
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: MemberRequest) -> HttpResponse:
     filters = ClientFilterForm(request.GET or None, practice=request.practice)
     clients = selectors.client_list(practice=request.practice)
     if filters.is_valid():
         clients = selectors.client_filter(clients, **filters.cleaned_data)
     page = Paginator(clients, 50).get_page(request.GET.get("page"))
     decorators = hooks.client_list_decorators
-    columns = [c for d in decorators if (c := d.column(request, page.object_list)) is not None]
+    shown = list(page.object_list)
+    columns = [c for d in decorators if (c := d.column(request, shown)) is not None]
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -53,7 +54,7 @@ def _save(form: ClientForm, call: Callable[[], Client]) -> tuple[Client | None, 
 
 
 @member_required
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: MemberRequest) -> HttpResponse:
     form = ClientForm(request.POST or None, practice=request.practice)
     duplicates: list[Client] = []
     if request.method == "POST" and form.is_valid():
@@ -73,7 +74,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def client_edit(request: MemberRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(practice=request.practice, pk=pk)
     initial = {
         "name": client.name,

@@ -12,8 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
-from practicelink.api import PracticeScoped
+from practicelink.api import PracticeScoped, instance_of
 from practicelink.clients.models import Client
 from practicelink.pagination import StablePagination
 from practicelink.proposals import exports, selectors, services
@@ -210,7 +211,7 @@ class ProposalViewSet(
         proposals = selectors.proposal_list(practice=self.practice)
         return proposals if self.action == "export" else proposals.prefetch_related("services")
 
-    def perform_create(self, serializer: ProposalSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Proposal]) -> None:
         data = serializer.validated_data
         serializer.instance = services.proposal_create(
             practice=self.practice,
@@ -220,8 +221,8 @@ class ProposalViewSet(
             job_structure=data.get("job_structure", JobStructure.SINGLE),
         )
 
-    def perform_update(self, serializer: ProposalSerializer) -> None:
-        proposal = serializer.instance
+    def perform_update(self, serializer: BaseSerializer[Proposal]) -> None:
+        proposal = instance_of(serializer)
         data = serializer.validated_data
         lines = data.get("services")
         serializer.instance = services.proposal_update(
@@ -315,16 +316,16 @@ class LibraryServiceViewSet(PracticeScoped, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.library_list(practice=self.practice)
 
-    def _entry(self, serializer: LibraryServiceSerializer) -> services.LibraryEntry:
+    def _entry(self, serializer: BaseSerializer[LibraryService]) -> services.LibraryEntry:
         return services.LibraryEntry(**serializer.validated_data)
 
-    def perform_create(self, serializer: LibraryServiceSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[LibraryService]) -> None:
         serializer.instance = services.library_service_create(
             practice=self.practice, entry=self._entry(serializer)
         )
 
-    def perform_update(self, serializer: LibraryServiceSerializer) -> None:
-        current = serializer.instance
+    def perform_update(self, serializer: BaseSerializer[LibraryService]) -> None:
+        current = instance_of(serializer)
         entry = services.LibraryEntry(
             **{
                 "name": current.name,

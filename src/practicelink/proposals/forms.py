@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
+from practicelink.clients.models import Client
 from practicelink.clients.selectors import client_list
 from practicelink.proposals.hooks import catalogue_choices, member_notes
 from practicelink.proposals.models import Job, JobStructure, LibraryService
@@ -22,7 +23,7 @@ def _catalogue_field(practice: Practice, kind: str, label: str, current: str = "
 
 class ProposalForm(forms.Form):
     title = forms.CharField(max_length=255)
-    client = forms.ModelChoiceField(queryset=None)
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(queryset=None)
     job_structure = forms.ChoiceField(
         choices=JobStructure.choices,
         initial=JobStructure.SINGLE,
@@ -33,9 +34,8 @@ class ProposalForm(forms.Form):
 
     def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = client_list(  # type: ignore[attr-defined]
-            practice=practice, include_archived=False
-        )
+        client = cast(forms.ModelChoiceField, self.fields["client"])
+        client.queryset = client_list(practice=practice, include_archived=False)
 
 
 class ServiceForm(forms.Form):

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial, update_wrapper
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -228,7 +229,7 @@ def _plan_jobs(proposal: Proposal, before: _Before | None) -> None:
     jobs = {job.pk: job for job in proposal.jobs.all()}
     if proposal.job_structure == JobStructure.SINGLE:
         job = next((j for j in jobs.values() if j.service_id is None and j.index == 1), None)
-        Job.objects.filter(proposal=proposal).exclude(pk=job.pk if job else None).delete()
+        Job.objects.filter(proposal=proposal).exclude(pk__in=[job.pk] if job else []).delete()
         if job is None:
             job = Job(practice_id=proposal.practice_id, proposal=proposal, index=1)
             job.name, job.description = proposal.title, text
@@ -526,7 +527,8 @@ def proposal_accept(
     AcceptanceLink.objects.filter(proposal=proposal, used_at__isnull=True).update(used_at=now)
     accepted = proposal
     for handler in hooks.proposal_accepted_handlers:
-        transaction.on_commit(lambda handler=handler: handler(accepted), robust=True)
+        # Bound by name, so a failing handler is logged as itself (robust on_commit).
+        transaction.on_commit(update_wrapper(partial(handler, accepted), handler), robust=True)
     return proposal
 
 

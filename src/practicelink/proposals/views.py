@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +28,7 @@ from practicelink.proposals.forms import (
 )
 from practicelink.proposals.hooks import member_notes
 from practicelink.proposals.models import LibraryService, Proposal, Status
-from practicelink.team.access import admin_required, member_required
+from practicelink.team.access import MemberRequest, admin_required, member_required
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -45,12 +48,12 @@ COLUMNS = (
 )
 
 
-def _filterset(request: HttpRequest) -> ProposalFilterSet:
+def _filterset(request: MemberRequest) -> ProposalFilterSet:
     proposals = selectors.proposal_list(practice=request.practice)
     return ProposalFilterSet(request.GET, queryset=proposals, request=request)
 
 
-def _query(request: HttpRequest, *without: str, **extra: str) -> str:
+def _query(request: MemberRequest, *without: str, **extra: str) -> str:
     """The current query string without some parameters, with others set."""
     params = request.GET.copy()
     for key in (*without, *extra):
@@ -59,12 +62,12 @@ def _query(request: HttpRequest, *without: str, **extra: str) -> str:
     return params.urlencode()
 
 
-def _page_size(request: HttpRequest) -> int:
+def _page_size(request: MemberRequest) -> int:
     value = request.GET.get("per_page", "")
     return int(value) if value.isdigit() and int(value) in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
-def _getting_started(request: HttpRequest, filterset: ProposalFilterSet) -> dict | None:
+def _getting_started(request: MemberRequest, filterset: ProposalFilterSet) -> dict | None:
     """What a practice with no proposals at all needs to start (None once it has one)."""
     if filterset.queryset.exists():
         return None
@@ -72,21 +75,23 @@ def _getting_started(request: HttpRequest, filterset: ProposalFilterSet) -> dict
     return {"has_clients": clients.exists()}
 
 
-def _columns(request: HttpRequest, sort: str) -> list[dict[str, str | None]]:
+def _columns(request: MemberRequest, sort: str) -> list[dict[str, str | None]]:
     """Headings with a link that sorts by them (ascending first, then toggling)."""
     columns = []
     for label, key in COLUMNS:
         direction = None
         if key and sort.lstrip("-") == key:
             direction = "descending" if sort.startswith("-") else "ascending"
-        target = f"-{key}" if direction == "ascending" else key
-        href = f"?{_query(request, 'page', sort=target)}" if key else None
+        href = None
+        if key:
+            target = f"-{key}" if direction == "ascending" else key
+            href = f"?{_query(request, 'page', sort=target)}"
         columns.append({"label": label, "href": href, "direction": direction})
     return columns
 
 
 @member_required
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: MemberRequest) -> HttpResponse:
     """The filtered list. An htmx request from the filter form gets just the results."""
     filterset = _filterset(request)
     valid = filterset.is_valid()
@@ -113,13 +118,13 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "getting_started": _getting_started(request, filterset) if not page.object_list else None,
     }
     template = "proposals/proposal_list.html"
-    if request.htmx and request.htmx.target == "results":  # type: ignore[attr-defined]
+    if request.htmx and request.htmx.target == "results":
         template = "proposals/_results.html"
     return render(request, template, context)
 
 
 @member_required
-def proposal_export(request: HttpRequest) -> HttpResponse:
+def proposal_export(request: MemberRequest) -> HttpResponseBase:
     """The whole filtered, sorted list as CSV (all pages; the query string of the list)."""
     filterset = _filterset(request)
     if not filterset.is_valid():
@@ -130,8 +135,9 @@ def proposal_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _proposal_form(request: HttpRequest, proposal: Proposal | None) -> HttpResponse:
+def _proposal_form(request: MemberRequest, proposal: Proposal | None) -> HttpResponse:
     practice = request.practice
+    services_initial: list[dict[str, Any]]
     if proposal is None:
         initial, services_initial = None, [{"quantity": 1}]
     else:
@@ -182,7 +188,7 @@ def _proposal_form(request: HttpRequest, proposal: Proposal | None) -> HttpRespo
 
 @require_GET
 @member_required
-def service_line(request: HttpRequest) -> HttpResponse:
+def service_line(request: MemberRequest) -> HttpResponse:
     """One more service line (htmx), empty or filled from a library service."""
     total = request.GET.get("services-TOTAL_FORMS", "")
     if not total.isdigit() or int(total) >= ServiceFormSet.absolute_max:
@@ -205,7 +211,7 @@ def service_line(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_required
-def service_line_removed(request: HttpRequest) -> HttpResponse:
+def service_line_removed(request: MemberRequest) -> HttpResponse:
     """What replaces a removed line (htmx): its deletion mark, so the others keep their place."""
     prefix = request.GET.get("prefix", "")
     if not prefix.startswith("services-") or not prefix.removeprefix("services-").isdigit():
@@ -214,7 +220,7 @@ def service_line_removed(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def proposal_jobs(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_jobs(request: MemberRequest, pk: int) -> HttpResponse:
     """The job plan: each job's details and job staff."""
     practice = request.practice
     proposal = selectors.proposal_get(practice=practice, pk=pk)
@@ -234,7 +240,7 @@ def proposal_jobs(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def library_list(request: HttpRequest) -> HttpResponse:
+def library_list(request: MemberRequest) -> HttpResponse:
     context = {
         "services": selectors.library_list(practice=request.practice),
         "can_edit": request.member.is_admin,
@@ -242,7 +248,7 @@ def library_list(request: HttpRequest) -> HttpResponse:
     return render(request, "proposals/library_list.html", context)
 
 
-def _library_form(request: HttpRequest, service: LibraryService | None) -> HttpResponse:
+def _library_form(request: MemberRequest, service: LibraryService | None) -> HttpResponse:
     practice = request.practice
     initial = None
     if service is not None:
@@ -274,19 +280,19 @@ def _library_form(request: HttpRequest, service: LibraryService | None) -> HttpR
 
 
 @admin_required
-def library_create(request: HttpRequest) -> HttpResponse:
+def library_create(request: MemberRequest) -> HttpResponse:
     return _library_form(request, None)
 
 
 @admin_required
-def library_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def library_edit(request: MemberRequest, pk: int) -> HttpResponse:
     service = get_object_or_404(selectors.library_list(practice=request.practice), pk=pk)
     return _library_form(request, service)
 
 
 @require_POST
 @admin_required
-def library_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def library_delete(request: MemberRequest, pk: int) -> HttpResponse:
     service = get_object_or_404(selectors.library_list(practice=request.practice), pk=pk)
     services.library_service_delete(practice=request.practice, service=service)
     messages.success(request, f"“{service.name}” was removed from the service library.")
@@ -294,19 +300,19 @@ def library_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def proposal_create(request: HttpRequest) -> HttpResponse:
+def proposal_create(request: MemberRequest) -> HttpResponse:
     return _proposal_form(request, None)
 
 
 @member_required
-def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_edit(request: MemberRequest, pk: int) -> HttpResponse:
     return _proposal_form(request, selectors.proposal_get(practice=request.practice, pk=pk))
 
 
 @member_required
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: MemberRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(practice=request.practice, pk=pk)
-    transitions = sorted(services.ALLOWED_TRANSITIONS[proposal.status])
+    transitions = sorted(services.ALLOWED_TRANSITIONS[Status(proposal.status)])
     jobs = list(proposal.jobs.prefetch_related("staff"))
     notes = member_notes(request.practice, [m for job in jobs for m in job.staff.all()])
     context = {
@@ -321,7 +327,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @member_required
-def proposal_status(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_status(request: MemberRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get(practice=request.practice, pk=pk)
     try:
         proposal = services.proposal_set_status(
@@ -339,12 +345,12 @@ def proposal_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @member_required
-def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_send(request: MemberRequest, pk: int) -> HttpResponse:
     """Email the client the acceptance link."""
     proposal = selectors.proposal_get(practice=request.practice, pk=pk)
     form = SendForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect("proposals:detail", pk=pk)
     try:
         sent = services.proposal_send(
@@ -372,8 +378,9 @@ def acceptance(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.acceptance_lookup(token)
     except ValidationError as error:
-        context = {"error": error.messages[0]}
-        return render(request, "proposals/acceptance_invalid.html", context, status=410)
+        return render(
+            request, "proposals/acceptance_invalid.html", {"error": error.messages[0]}, status=410
+        )
     form = AcceptanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if request.POST.get("decision") == "decline":

@@ -6,8 +6,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
-from practicelink.api import PracticeScoped
+from practicelink.api import PracticeScoped, instance_of
 from practicelink.team import selectors, services
 from practicelink.team.models import Member, Role
 from practicelink.team.permissions import IsPracticeAdminOrReadOnly
@@ -55,14 +56,14 @@ class MemberViewSet(
         ).lower() in {"1", "true", "yes"}
         return selectors.member_list(practice=self.practice, include_deleted=include_deleted)
 
-    def perform_create(self, serializer: MemberSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Member]) -> None:
         serializer.instance = services.member_create(
             practice=self.practice, invited_by=self.member, **serializer.validated_data
         )
 
-    def perform_update(self, serializer: MemberSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Member]) -> None:
         data = serializer.validated_data
-        member = serializer.instance
+        member = instance_of(serializer)
         serializer.instance = services.member_update(
             practice=self.practice,
             member=member,

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from django.http import HttpRequest
 from django.utils.safestring import SafeString
+
+from practicelink.team.access import MemberRequest
 
 if TYPE_CHECKING:
     from practicelink.team.forms import MemberForm
@@ -40,10 +41,10 @@ class MemberColumn:
 
 
 class MemberListDecorator(Protocol):
-    def column(self, request: HttpRequest, members: Sequence[Member]) -> MemberColumn | None:
+    def column(self, request: MemberRequest, members: Sequence[Member]) -> MemberColumn | None:
         """The column to add for these members, or None to add nothing."""
 
-    def panel(self, request: HttpRequest) -> SafeString:
+    def panel(self, request: MemberRequest) -> SafeString:
         """HTML shown under the list ('' for nothing)."""
 
 

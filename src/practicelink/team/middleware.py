@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from practicelink.team.access import PracticeRequest
 from practicelink.team.selectors import memberships_for_user
 
 SESSION_KEY = "practice_id"
@@ -15,10 +16,10 @@ class CurrentPracticeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.member = None  # type: ignore[attr-defined]
-        request.practice = None  # type: ignore[attr-defined]
-        request.memberships = []  # type: ignore[attr-defined]
+    def __call__(self, request: PracticeRequest) -> HttpResponse:
+        request.member = None
+        request.practice = None
+        request.memberships = []
         if request.user.is_authenticated:
             memberships = list(memberships_for_user(request.user))
             chosen = request.session.get(SESSION_KEY)
@@ -26,7 +27,7 @@ class CurrentPracticeMiddleware:
             if member is None and memberships:
                 member = memberships[0]
             if member is not None:
-                request.member = member  # type: ignore[attr-defined]
-                request.practice = member.practice  # type: ignore[attr-defined]
-            request.memberships = memberships  # type: ignore[attr-defined]
+                request.member = member
+                request.practice = member.practice
+            request.memberships = memberships
         return self.get_response(request)

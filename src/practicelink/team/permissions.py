@@ -7,7 +7,7 @@ DRF, after the middleware ran, so the practice is resolved here on first use. An
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+    from practicelink.team.access import PracticeRequest
     from practicelink.team.models import Member
 
 
 def request_member(request: Request) -> Member | None:
-    django_request = request._request
+    django_request = cast("PracticeRequest", request._request)
     member = getattr(django_request, "member", None)
     wanted = request.headers.get("X-Practice-Id")
     if (member is None or wanted) and request.user and request.user.is_authenticated:
@@ -32,6 +33,11 @@ def request_member(request: Request) -> Member | None:
         django_request.member = member
         django_request.practice = member.practice if member else None
     return member
+
+
+def _is_admin(request: Request) -> bool:
+    member = request_member(request)
+    return member is not None and member.is_admin
 
 
 class IsPracticeMember(BasePermission):
@@ -47,11 +53,11 @@ class IsPracticeAdminOrReadOnly(IsPracticeMember):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not super().has_permission(request, view):
             return False
-        return request.method in SAFE_METHODS or request_member(request).is_admin
+        return request.method in SAFE_METHODS or _is_admin(request)
 
 
 class IsPracticeAdmin(IsPracticeMember):
     message = "Only admins can do this."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return super().has_permission(request, view) and request_member(request).is_admin
+        return super().has_permission(request, view) and _is_admin(request)

@@ -23,7 +23,7 @@ def memberships_for_user(user: AbstractBaseUser) -> MemberQuerySet:
     """The practices a login may work in: active, not deleted memberships."""
     return (
         Member.objects.current()
-        .filter(user=user, access=Access.ACTIVE)
+        .filter(user_id=user.pk, access=Access.ACTIVE)
         .select_related("practice")
         .order_by("practice__name", "practice_id")
     )

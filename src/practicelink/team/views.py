@@ -14,14 +14,14 @@ from django.views.decorators.http import require_POST
 
 from practicelink.forms import run_service
 from practicelink.team import hooks, selectors, services
-from practicelink.team.access import admin_required, member_required
+from practicelink.team.access import MemberRequest, admin_required, member_required
 from practicelink.team.forms import InvitationAcceptForm, MemberAddForm, MemberForm
 from practicelink.team.middleware import SESSION_KEY
 from practicelink.team.models import Member
 
 
 @admin_required
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: MemberRequest) -> HttpResponse:
     members = list(selectors.member_list(practice=request.practice, include_deleted=True))
     decorators = hooks.member_list_decorators
     columns = [c for d in decorators if (c := d.column(request, members)) is not None]
@@ -34,7 +34,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 def _member_save(
-    request: HttpRequest, form: MemberForm, write: Callable[[], Member]
+    request: MemberRequest, form: MemberForm, write: Callable[[], Member]
 ) -> Member | None:
     """Save the member and the form's extensions in one transaction; show their warnings."""
 
@@ -53,7 +53,7 @@ def _member_save(
 
 
 @admin_required
-def member_add(request: HttpRequest) -> HttpResponse:
+def member_add(request: MemberRequest) -> HttpResponse:
     form = MemberAddForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         member = _member_save(
@@ -71,7 +71,7 @@ def member_add(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: MemberRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(practice=request.practice, pk=pk)
     initial = {"name": member.name, "email": member.email, "role": member.role}
     form = MemberForm(
@@ -92,7 +92,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "team/member_form.html", context)
 
 
-def _member_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+def _member_action(request: MemberRequest, pk: int, action, done: str) -> HttpResponse:
     member = selectors.member_get(practice=request.practice, pk=pk)
     try:
         action(practice=request.practice, member=member, by=request.member)
@@ -105,19 +105,19 @@ def _member_action(request: HttpRequest, pk: int, action, done: str) -> HttpResp
 
 @require_POST
 @admin_required
-def member_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def member_delete(request: MemberRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, services.member_delete, "{name} was deleted.")
 
 
 @require_POST
 @admin_required
-def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def member_restore(request: MemberRequest, pk: int) -> HttpResponse:
     return _member_action(request, pk, services.member_restore, "{name} was restored.")
 
 
 @require_POST
 @admin_required
-def member_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def member_invite(request: MemberRequest, pk: int) -> HttpResponse:
     def invite(*, practice, member, by):
         return services.invitation_send(practice=practice, member=member, invited_by=by)
 
@@ -162,7 +162,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @member_required
-def practice_switch(request: HttpRequest) -> HttpResponse:
+def practice_switch(request: MemberRequest) -> HttpResponse:
     wanted = request.POST.get("practice", "")
     chosen = next((m for m in request.memberships if str(m.practice_id) == wanted), None)
     if chosen is None:

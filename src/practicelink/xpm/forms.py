@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 
 from practicelink.xpm.models import SyncSettings
@@ -9,8 +11,13 @@ from practicelink.xpm.models.connection import (
     SYNC_INTERVAL_MIN_MINUTES,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _bounded(label: str, low: int, high: int, unit: str, help_text: str = "") -> forms.IntegerField:
+
+def _bounded(
+    label: str, low: int, high: int, unit: str, help_text: StrOrPromise = ""
+) -> forms.IntegerField:
     """A whole number within [low, high]; the browser gets the same limits as min/max."""
     message = f"{label} must be a whole number from {low} to {high} {unit}."
     return forms.IntegerField(

@@ -465,7 +465,7 @@ class RedisRateLimiter(BucketRateLimiter):
 @cache
 def rate_limiter() -> BucketRateLimiter:
     """This process's limiter, as `XPM_RATE_LIMITER` says (call `cache_clear` after changing it)."""
-    config = settings.XPM_RATE_LIMITER
+    config: dict[str, Any] = settings.XPM_RATE_LIMITER
     backend = import_string(config["BACKEND"])
     return cast(BucketRateLimiter, backend(**config.get("OPTIONS", {})))
 

@@ -7,19 +7,19 @@ of link badges (from the same plan the sync runs) and the "why not in the dropdo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from practicelink.team.access import admin_required
+from practicelink.team.access import MemberRequest, admin_required
 from practicelink.team.emails import normalise_email
 from practicelink.team.forms import MemberForm
 from practicelink.team.hooks import MemberColumn
@@ -64,7 +64,7 @@ class StaffSelect(forms.Select):
         return option
 
 
-def _linked_elsewhere(practice: Practice, staff_pk: object) -> str:
+def _linked_elsewhere(practice: Practice, staff_pk: int) -> str:
     """Why a staff posted from the dropdown is no longer in it: who has it now, or gone."""
     staff = StaffRow.objects.filter(practice=practice, pk=staff_pk).first()
     if staff is None:
@@ -130,7 +130,7 @@ class StaffLinkFormExtension:
             return  # reported when the form is validated
         if picked is None:
             return
-        data = form.data.copy()
+        data = cast(QueryDict, form.data).copy()
         for name, value in (("name", picked.name), ("email", picked.email)):
             key = form.add_prefix(name)
             if not data.get(key, "").strip():
@@ -146,7 +146,7 @@ class StaffLinkFormExtension:
         other = (
             Member.objects.current()
             .filter(practice=form.practice, email_normalised=normalise_email(email))
-            .exclude(pk=getattr(form.member, "pk", None))
+            .exclude(pk__in=[form.member.pk] if form.member else [])
             .first()
         )
         action = selectors.link_plan(form.practice, timezone.now()).get(other.pk) if other else None
@@ -175,8 +175,8 @@ class StaffLinkFormExtension:
 class LinkBadges:
     """The XPM column of the team list and the "why not in the dropdown?" box."""
 
-    def column(self, request: HttpRequest, members: Sequence[Member]) -> MemberColumn | None:
-        practice: Practice = request.practice  # type: ignore[attr-defined]
+    def column(self, request: MemberRequest, members: Sequence[Member]) -> MemberColumn | None:
+        practice: Practice = request.practice
         if not xpm_in_use(practice):
             return None
         links = {
@@ -200,31 +200,31 @@ class LinkBadges:
         cells = {member.pk: cell(member) for member in members}
         return MemberColumn("XPM", cells)
 
-    def panel(self, request: HttpRequest) -> SafeString:
-        practice: Practice = request.practice  # type: ignore[attr-defined]
+    def panel(self, request: MemberRequest) -> SafeString:
+        practice: Practice = request.practice
         if not xpm_in_use(practice):
             return SafeString("")
         return render_to_string("xpm/team_why_not.html", _why_not_context(request), request)
 
 
-def _why_not_context(request: HttpRequest) -> dict[str, Any]:
+def _why_not_context(request: MemberRequest) -> dict[str, Any]:
     email = request.GET.get(WHY_NOT, "").strip()
-    practice: Practice = request.practice  # type: ignore[attr-defined]
+    practice: Practice = request.practice
     answer = selectors.why_not_in_dropdown(practice, email) if email else None
     return {"email": email, "answer": answer, "field": WHY_NOT}
 
 
 @admin_required
-def why_not(request: HttpRequest) -> HttpResponse:
+def why_not(request: MemberRequest) -> HttpResponse:
     """The answer alone, for the box's htmx request (without JS the box asks the team page)."""
     return render(request, "xpm/team_why_not_answer.html", _why_not_context(request))
 
 
 @require_POST
 @admin_required
-def suggestion_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def suggestion_accept(request: MemberRequest, pk: int) -> HttpResponse:
     """One click on a suggested match: link the member to the unlinked staff with its email."""
-    practice: Practice = request.practice  # type: ignore[attr-defined]
+    practice: Practice = request.practice
     member = member_get(practice=practice, pk=pk)
     staff = get_object_or_404(selectors.staff_present(practice), uuid=request.POST.get("staff", ""))
     try:
@@ -232,7 +232,7 @@ def suggestion_accept(request: HttpRequest, pk: int) -> HttpResponse:
             practice=practice,
             member=member,
             staff=staff,
-            by=request.member,  # type: ignore[attr-defined]
+            by=request.member,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -6,12 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from practicelink.team.access import admin_required
+from practicelink.team.access import MemberRequest, admin_required
 from practicelink.xpm import oauth
 from practicelink.xpm.forms import SyncSettingsForm
 from practicelink.xpm.models import ConnectionStatus, SyncRun, SyncTrigger, XpmConnection
@@ -26,7 +26,7 @@ def _redirect_uri() -> str:
 
 
 @admin_required
-def apps(request: HttpRequest) -> HttpResponse:
+def apps(request: MemberRequest) -> HttpResponse:
     connection = XpmConnection.objects.filter(practice=request.practice).first()
     tenants: list[oauth.Tenant] = []
     if connection and connection.status == ConnectionStatus.CHOOSE_TENANT:
@@ -52,7 +52,7 @@ def apps(request: HttpRequest) -> HttpResponse:
     return render(request, "xpm/apps.html", context)
 
 
-def _start(request: HttpRequest, *, dry_run: bool) -> HttpResponse:
+def _start(request: MemberRequest, *, dry_run: bool) -> HttpResponse:
     try:
         run = sync_request(
             practice=request.practice,
@@ -70,32 +70,32 @@ def _start(request: HttpRequest, *, dry_run: bool) -> HttpResponse:
 
 @require_POST
 @admin_required
-def sync_now(request: HttpRequest) -> HttpResponse:
+def sync_now(request: MemberRequest) -> HttpResponse:
     return _start(request, dry_run=False)
 
 
 @require_POST
 @admin_required
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: MemberRequest) -> HttpResponse:
     return _start(request, dry_run=True)
 
 
 @admin_required
-def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def run_progress(request: MemberRequest, pk: int) -> HttpResponse:
     """The live progress box; htmx polls it until the run has finished."""
     run = get_object_or_404(SyncRun, practice=request.practice, pk=pk)
     return render(request, "xpm/run_progress.html", {"run": run})
 
 
 @admin_required
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: MemberRequest) -> HttpResponse:
     runs = SyncRun.objects.filter(practice=request.practice).select_related("started_by")
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
     return render(request, "xpm/run_list.html", {"page": page})
 
 
 @admin_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: MemberRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SyncRun, practice=request.practice, pk=pk)
     events = run.events.select_related("member")
     return render(request, "xpm/run_detail.html", {"run": run, "events": events})
@@ -103,7 +103,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def connect(request: HttpRequest) -> HttpResponse:
+def connect(request: MemberRequest) -> HttpResponse:
     try:
         flow = oauth.authorization_start(redirect_uri=_redirect_uri())
     except oauth.XpmAuthError as error:
@@ -118,7 +118,7 @@ def connect(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def callback(request: HttpRequest) -> HttpResponse:
+def callback(request: MemberRequest) -> HttpResponse:
     flow = request.session.pop(FLOW_KEY, None)
     if (
         flow is None
@@ -150,7 +150,7 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
-def choose_tenant(request: HttpRequest) -> HttpResponse:
+def choose_tenant(request: MemberRequest) -> HttpResponse:
     try:
         connection = oauth.tenant_choose(
             practice=request.practice, tenant_id=request.POST.get("tenant_id", "")
@@ -164,7 +164,7 @@ def choose_tenant(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
-def disconnect(request: HttpRequest) -> HttpResponse:
+def disconnect(request: MemberRequest) -> HttpResponse:
     oauth.disconnect(practice=request.practice)
     messages.success(request, "XPM was disconnected. Links and history are kept.")
     return redirect("xpm:apps")

@@ -230,8 +230,8 @@ def _assign(req: XpmRequest, job: Job, node: Element) -> None:
             job.assigned.append(staff.uuid)
         elif action == "remove":
             job.assigned = [uuid for uuid in job.assigned if uuid != staff.uuid]
-            for task in job.tasks:
-                task.assigned = [uuid for uuid in task.assigned if uuid != staff.uuid]
+            for job_task in job.tasks:
+                job_task.assigned = [uuid for uuid in job_task.assigned if uuid != staff.uuid]
         return
     task = by_uuid(job.tasks, task_uuid)
     if task is None:

@@ -224,14 +224,14 @@ def build_assignment(assignment: JobAssignment) -> bytes:
     ):
         for item in task_staff:
             SubElement(job, verb, {"uuid": item.staff_uuid, "task-uuid": item.task_uuid})
-    for role, staff_uuid in (
+    for role, role_uuid in (
         ("manager", assignment.manager_uuid),
         ("partner", assignment.partner_uuid),
     ):
-        if staff_uuid == "":
+        if role_uuid == "":
             SubElement(job, f"remove-{role}")
-        elif staff_uuid is not None:
-            SubElement(job, f"add-{role}", uuid=staff_uuid)
+        elif role_uuid is not None:
+            SubElement(job, f"add-{role}", uuid=role_uuid)
     return _serialise(job)
 
 
