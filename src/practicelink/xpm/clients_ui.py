@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from practicelink.clients.hooks import ClientColumn
 from practicelink.clients.models import Client
-from practicelink.team.access import member_required
+from practicelink.team.access import MemberRequest, member_required
 from practicelink.team.models import Practice
 from practicelink.xpm import reviews
 from practicelink.xpm.gateway import client_for
@@ -44,11 +45,11 @@ def client_saved(client: Client) -> None:
         client_push_task(client.pk)
 
 
-def open_reviews(practice: Practice):  # type: ignore[no-untyped-def]
+def open_reviews(practice: Practice) -> QuerySet[ClientMatch]:
     return ClientMatch.objects.filter(practice=practice, status=ReviewStatus.OPEN)
 
 
-def open_conflicts(practice: Practice):  # type: ignore[no-untyped-def]
+def open_conflicts(practice: Practice) -> QuerySet[ClientConflict]:
     return ClientConflict.objects.filter(
         practice=practice, status=ConflictStatus.OPEN
     ).select_related("client")
@@ -57,8 +58,8 @@ def open_conflicts(practice: Practice):  # type: ignore[no-untyped-def]
 class ClientLinkColumn:
     """The XPM column of the clients list and the review panel above it."""
 
-    def column(self, request: HttpRequest, clients: Sequence[Client]) -> ClientColumn | None:
-        practice: Practice = request.practice  # type: ignore[attr-defined]
+    def column(self, request: MemberRequest, clients: Sequence[Client]) -> ClientColumn | None:
+        practice: Practice = request.practice
         if not xpm_in_use(practice):
             return None
         ids = [c.pk for c in clients]
@@ -83,8 +84,8 @@ class ClientLinkColumn:
         }
         return ClientColumn("XPM", {pk: SafeString(cell) for pk, cell in cells.items()})
 
-    def panel(self, request: HttpRequest) -> SafeString:
-        practice: Practice = request.practice  # type: ignore[attr-defined]
+    def panel(self, request: MemberRequest) -> SafeString:
+        practice: Practice = request.practice
         if not xpm_in_use(practice):
             return SafeString("")
         context = {
@@ -95,8 +96,8 @@ class ClientLinkColumn:
 
 
 @member_required
-def review_list(request: HttpRequest) -> HttpResponse:
-    practice: Practice = request.practice  # type: ignore[attr-defined]
+def review_list(request: MemberRequest) -> HttpResponse:
+    practice: Practice = request.practice
     decided = ClientMatch.objects.filter(practice=practice).exclude(status=ReviewStatus.OPEN)
     settled = ClientConflict.objects.filter(practice=practice).exclude(status=ConflictStatus.OPEN)
     context = {
@@ -108,8 +109,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "xpm/client_reviews.html", context)
 
 
-def _decide(request: HttpRequest, decision, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
-    practice: Practice = request.practice  # type: ignore[attr-defined]
+def _decide(request: MemberRequest, decision, success: str) -> HttpResponse:
+    practice: Practice = request.practice
     try:
         with client_for(practice, interactive=True) as xpm:
             decision(xpm)
@@ -124,11 +125,11 @@ def _decide(request: HttpRequest, decision, success: str) -> HttpResponse:  # ty
 
 @require_POST
 @member_required
-def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def review_decide(request: MemberRequest, pk: int) -> HttpResponse:
     """One decision on a review item: link (the candidate picked), create new, or ignore."""
-    practice: Practice = request.practice  # type: ignore[attr-defined]
+    practice: Practice = request.practice
     item = get_object_or_404(ClientMatch, practice=practice, pk=pk)
-    by = request.member  # type: ignore[attr-defined]
+    by = request.member
     decision = request.POST.get("decision", "")
     if decision == "ignore":
         try:
@@ -157,12 +158,12 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @member_required
-def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_decide(request: MemberRequest, pk: int) -> HttpResponse:
     """Keep practicelink's value or take XPM's."""
-    practice: Practice = request.practice  # type: ignore[attr-defined]
+    practice: Practice = request.practice
     conflict = get_object_or_404(ClientConflict, practice=practice, pk=pk)
     keep = request.POST.get("keep", "")
-    by = request.member  # type: ignore[attr-defined]
+    by = request.member
     words = "practicelink's" if keep == "ours" else "XPM's"
     return _decide(
         request,
