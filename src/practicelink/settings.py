@@ -173,6 +173,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatusEnum": "practicelink.proposals.models.Status.choices",
+        "DeploymentStatusEnum": "practicelink.xpm.models.deployments.DeploymentStatus.choices",
+    },
 }
 
 _redis_url = env.str("REDIS_URL", default="")

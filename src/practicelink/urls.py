@@ -24,6 +24,7 @@ from practicelink.xpm.clients_api import (
     ClientLinkViewSet,
     ClientReviewViewSet,
 )
+from practicelink.xpm.jobs_api import DeploymentViewSet, JobViewSet
 
 router = DefaultRouter()
 router.register("members", MemberViewSet, basename="member")
@@ -37,6 +38,8 @@ router.register("xpm/syncs", SyncRunViewSet, basename="xpm-sync")
 router.register("xpm/client-links", ClientLinkViewSet, basename="xpm-client-link")
 router.register("xpm/client-reviews", ClientReviewViewSet, basename="xpm-client-review")
 router.register("xpm/client-conflicts", ClientConflictViewSet, basename="xpm-client-conflict")
+router.register("xpm/deployments", DeploymentViewSet, basename="xpm-deployment")
+router.register("xpm/jobs", JobViewSet, basename="xpm-job")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="proposals:list"), name="home"),
@@ -49,6 +52,7 @@ urlpatterns = [
     path("proposals/", include("practicelink.proposals.urls")),
     path("clients/", include("practicelink.clients.urls")),
     path("clients/review/", include("practicelink.xpm.client_urls")),
+    path("jobs/", include("practicelink.xpm.job_urls")),
     path("settings/team/", include("practicelink.team.urls")),
     path("settings/team/xpm/", include("practicelink.xpm.team_urls")),
     path("settings/apps/", include("practicelink.xpm.urls")),

@@ -22,7 +22,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from practicelink.proposals.models import Proposal, Status, proposal_reference
+from practicelink.proposals.models import DeploymentStatus, Proposal, Status, proposal_reference
 from practicelink.team.models import Practice
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ BASE_HEADERS = (
     "Sent",
     "Accepted",
 )
-#: always present, empty until an integration (the XPM deployment) provides them
+#: always present: where the proposal's jobs stand in XPM (empty until accepted and deployed)
 RESERVED_HEADERS = ("Deployment status", "XPM job numbers")
 
 #: a cell a spreadsheet would run as a formula: starts with tab or CR, or with = + - @ (also
@@ -66,8 +66,11 @@ ROW_FIELDS = (
     "created_at",
     "sent_at",
     "accepted_at",
+    "deployment_status",
+    "job_numbers",
 )
 STATUS_LABELS = dict(Status.choices)
+DEPLOYMENT_LABELS = {value: label for value, label in DeploymentStatus.choices if value}
 
 #: proposal pk → header → value
 ColumnValues = Mapping[int, Mapping[str, str]]
@@ -119,11 +122,14 @@ def _when(moment: datetime | None) -> str:
 
 
 def _row(values: tuple, extra_headers: Sequence[str], extra: Mapping[str, str]) -> list[str]:
-    _, number, title, client, status, *people, total, created, sent, accepted = values
+    _, number, title, client, status, *people, total, created, sent, accepted = values[:-2]
+    deployment, job_numbers = values[-2:]
     text = [proposal_reference(number), title, client, STATUS_LABELS[status]]
     text += [value or "" for value in people]
     dates = [_when(created), _when(sent), _when(accepted)]
-    extras = [extra.get(header, "") for header in extra_headers]
+    deployed = (DEPLOYMENT_LABELS.get(deployment, ""), job_numbers)
+    reserved = dict(zip(RESERVED_HEADERS, deployed, strict=True))
+    extras = [extra.get(header, reserved.get(header, "")) for header in extra_headers]
     return [*map(safe_cell, text), str(total), *dates, *map(safe_cell, extras)]
 
 

@@ -16,7 +16,7 @@ from django_filters.fields import ModelChoiceField
 from django_filters.widgets import DateRangeWidget
 
 from practicelink.clients.models import Client
-from practicelink.proposals.models import Proposal, Status
+from practicelink.proposals.models import DeploymentStatus, Proposal, Status
 from practicelink.team.models import Member
 
 #: "PROP-0012", "prop 12" or "#12": proposal number 12 (a bare "12" also searches the text)
@@ -147,6 +147,13 @@ class ProposalFilterSet(django_filters.FilterSet):
     client = django_filters.ModelChoiceFilter(
         queryset=_of_practice(Client, "name"), label="Client", widget=QuickSelect
     )
+    deployment = django_filters.ChoiceFilter(
+        field_name="deployment_status",
+        choices=[(value or "none", label) for value, label in DeploymentStatus.choices],
+        method="deployed",
+        label="Deployment",
+        empty_label="Any",
+    )
     created = _date_range("created_at", "Created")
     sent = _date_range("sent_at", "Sent")
     accepted = _date_range("accepted_at", "Accepted")
@@ -168,6 +175,10 @@ class ProposalFilterSet(django_filters.FilterSet):
         if number:
             match |= Q(number=int(number.group(2)))
         return queryset.filter(match)
+
+    def deployed(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        """The jobs' deployment status in XPM ("none": not deployed)."""
+        return queryset.filter(deployment_status="" if value == "none" else value)
 
     def filters_without_status(self) -> QuerySet[Proposal]:
         """Every filter but status: the base of the per-status counts. Call after is_valid()."""

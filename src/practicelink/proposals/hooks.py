@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
 if TYPE_CHECKING:
     from practicelink.proposals.models import Proposal
     from practicelink.team.models import Member, Practice
@@ -25,7 +28,13 @@ class JobCatalogue(Protocol):
         """A flag per member id that cannot be put on a deployed job as things stand."""
 
 
+class ProposalPanel(Protocol):
+    def panel(self, request: HttpRequest, proposal: Proposal) -> SafeString:
+        """HTML shown at the foot of the proposal's page ('' for nothing)."""
+
+
 job_catalogues: list[JobCatalogue] = []
+proposal_panels: list[ProposalPanel] = []
 proposal_accepted_handlers: list[Callable[[Proposal], None]] = []
 """Called with a proposal just accepted, on commit."""
 

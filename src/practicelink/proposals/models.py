@@ -23,6 +23,16 @@ def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     return (quantity * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+class DeploymentStatus(models.TextChoices):
+    """Where the proposal's jobs stand in XPM, as the integration reports it (SPEC §4)."""
+
+    NONE = "", "Not deployed"
+    PENDING = "pending", "Deploying"
+    DEPLOYED = "deployed", "Deployed"
+    PARTLY = "partly", "Partly deployed"
+    FAILED = "failed", "Failed"
+
+
 class JobStructure(models.TextChoices):
     SINGLE = "single", "One job for the proposal"
     PER_SERVICE = "per_service", "One job per service"
@@ -55,6 +65,11 @@ class Proposal(models.Model):
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     """The member who marked it accepted on the client's behalf (None: the client did)."""
+    deployment_status = models.CharField(
+        max_length=16, choices=DeploymentStatus.choices, default="", blank=True
+    )
+    job_numbers = models.CharField(max_length=255, blank=True)
+    """The XPM job numbers of its deployed jobs, comma-separated."""
 
     class Meta:
         ordering = ["-number"]
@@ -68,6 +83,7 @@ class Proposal(models.Model):
             # the list's sent / accepted date ranges (see bench/proposals_list.py)
             models.Index(fields=["practice", "sent_at"]),
             models.Index(fields=["practice", "accepted_at"]),
+            models.Index(fields=["practice", "deployment_status"]),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ from practicelink.proposals import hooks
 from practicelink.proposals.hooks import catalogue_choices
 from practicelink.proposals.models import (
     AcceptanceLink,
+    DeploymentStatus,
     Job,
     JobStructure,
     LibraryService,
@@ -552,3 +553,15 @@ def proposal_decline_by_link(*, token: str) -> Proposal:
     proposal.save()
     AcceptanceLink.objects.filter(proposal=proposal, used_at__isnull=True).update(used_at=now)
     return proposal
+
+
+def proposal_deployment_record(
+    *, practice: Practice, proposal: Proposal, status: str, job_numbers: Sequence[str]
+) -> None:
+    """What an integration reports of the proposal's jobs: shown on the proposal, filtered on
+    in the list and exported in the CSV's two deployment columns."""
+    if status not in DeploymentStatus.values:
+        raise ValidationError({"deployment_status": f"Unknown deployment status “{status}”."})
+    Proposal.objects.filter(practice=practice, pk=proposal.pk).update(
+        deployment_status=status, job_numbers=", ".join(job_numbers)
+    )

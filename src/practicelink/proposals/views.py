@@ -26,7 +26,7 @@ from practicelink.proposals.forms import (
     library_initial,
     service_lines,
 )
-from practicelink.proposals.hooks import member_notes
+from practicelink.proposals.hooks import member_notes, proposal_panels
 from practicelink.proposals.models import LibraryService, Proposal, Status
 from practicelink.team.access import MemberRequest, admin_required, member_required
 
@@ -45,6 +45,7 @@ COLUMNS = (
     ("Created", "created"),
     ("Sent", "sent"),
     ("Accepted", "accepted"),
+    ("Deployment", None),
 )
 
 
@@ -320,6 +321,7 @@ def proposal_detail(request: MemberRequest, pk: int) -> HttpResponse:
         "transitions": [s for s in transitions if s != Status.ACCEPTED],
         "can_accept": Status.ACCEPTED in transitions,
         "send_form": SendForm(),
+        "panels": [panel.panel(request, proposal) for panel in proposal_panels],
         "jobs": [(job, [(m, notes.get(m.pk)) for m in job.staff.all()]) for job in jobs],
     }
     return render(request, "proposals/proposal_detail.html", context)

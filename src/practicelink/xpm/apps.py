@@ -19,7 +19,8 @@ class XpmConfig(AppConfig):
         from practicelink.proposals import hooks as proposal_hooks
         from practicelink.team import hooks
         from practicelink.xpm.clients_ui import ClientLinkColumn, client_saved
-        from practicelink.xpm.proposals_ui import XpmJobCatalogue
+        from practicelink.xpm.deployments import proposal_accepted
+        from practicelink.xpm.proposals_ui import DeploymentPanel, XpmJobCatalogue
         from practicelink.xpm.team_ui import LinkBadges, StaffLinkFormExtension
 
         hooks.member_form_extensions.append(StaffLinkFormExtension())
@@ -27,3 +28,5 @@ class XpmConfig(AppConfig):
         proposal_hooks.job_catalogues.append(XpmJobCatalogue())
         client_hooks.client_saved_handlers.append(client_saved)
         client_hooks.client_list_decorators.append(ClientLinkColumn())
+        proposal_hooks.proposal_accepted_handlers.append(proposal_accepted)
+        proposal_hooks.proposal_panels.append(DeploymentPanel())

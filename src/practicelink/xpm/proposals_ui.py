@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from practicelink.proposals.models import Proposal, Status
 from practicelink.team.models import Member, Practice
-from practicelink.xpm.models import CatalogueItem, StaffLink
+from practicelink.xpm.models import CatalogueItem, Deployment, DeploymentStatus, StaffLink
 
 
 class XpmJobCatalogue:
@@ -22,3 +27,23 @@ class XpmJobCatalogue:
             ).values_list("member_id", flat=True)
         )
         return {m.pk: "not linked to XPM staff" for m in members if m.pk not in linked}
+
+
+class DeploymentPanel:
+    """The proposal's deployments: status, gaps, attempts, and Redeploy."""
+
+    def panel(self, request: HttpRequest, proposal: Proposal) -> SafeString:
+        if proposal.status != Status.ACCEPTED:
+            return SafeString("")
+        deployments = list(
+            Deployment.objects.filter(proposal=proposal)
+            .select_related("job")
+            .prefetch_related("attempts")
+        )
+        context = {
+            "proposal": proposal,
+            "deployments": deployments,
+            "redeploy": not deployments
+            or any(d.status != DeploymentStatus.DEPLOYED for d in deployments),
+        }
+        return render_to_string("xpm/deployment_panel.html", context, request)

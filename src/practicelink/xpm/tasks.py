@@ -23,6 +23,7 @@ from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import XpmError
 from practicelink.xpm.selectors import sync_settings
 from practicelink.xpm.sync.clients.pairs import client_push
+from practicelink.xpm.sync.deployments.step import proposal_deploy
 from practicelink.xpm.sync.runner import Outcome, run_execute, sync_request
 
 
@@ -34,6 +35,14 @@ def sync_run_task(run_id: int) -> None:
     outcome, wait = run_execute(run_id, client_factory=partial(client_for, interactive=interactive))
     if outcome != Outcome.FINISHED and not sync_run_task.huey.immediate:
         sync_run_task.schedule((run_id,), delay=max(wait, 1.0))
+
+
+@db_task()
+def deployment_task(proposal_id: int) -> None:
+    """Deploy an accepted proposal's jobs; transient problems are tried again later."""
+    wait = proposal_deploy(proposal_id)
+    if wait is not None and not deployment_task.huey.immediate:
+        deployment_task.schedule((proposal_id,), delay=wait)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -14,6 +14,7 @@ from .clients import (
     ReviewStatus,
 )
 from .connection import ConflictPolicy, ConnectionStatus, SyncSettings, XpmConnection
+from .deployments import Deployment, DeploymentAttempt, DeploymentStatus
 from .runs import EventOutcome, SyncEvent, SyncRun, SyncStatus, SyncTrigger
 from .staff import LinkChange, LinkMethod, Staff, StaffCreation, StaffLink
 
@@ -30,6 +31,9 @@ __all__ = [
     "ConflictPolicy",
     "ConflictStatus",
     "ConnectionStatus",
+    "Deployment",
+    "DeploymentAttempt",
+    "DeploymentStatus",
     "EventOutcome",
     "LinkChange",
     "LinkMethod",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from practicelink.team.models import Member, Practice
@@ -76,6 +76,12 @@ class SyncSettings(models.Model):
         default=False,
         help_text="Create a client made here in XPM at the next sync, not when its first job "
         "is deployed.",
+    )
+    job_number_prefix = models.CharField(
+        max_length=8,
+        default="PL",
+        validators=[RegexValidator(r"^[A-Za-z]{1,8}$", "Use 1 to 8 letters, e.g. PL.")],
+        help_text="Starts the number of every job deployed to XPM (letters only).",
     )
     conflict_policy = models.CharField(
         max_length=20, choices=ConflictPolicy.choices, default=ConflictPolicy.XPM_WINS
