@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from practicelink.proposals.selectors import proposal_get
-from practicelink.team.access import member_required
+from practicelink.team.access import MemberRequest, member_required
 from practicelink.xpm import jobs
 from practicelink.xpm.deployments import deployment_redeploy
 from practicelink.xpm.models import Deployment
 
 
-def _problem(request: HttpRequest, error: ValidationError) -> None:
+def _problem(request: MemberRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
 
 @member_required
-def job_detail(request: HttpRequest, number: str) -> HttpResponse:
+def job_detail(request: MemberRequest, number: str) -> HttpResponse:
     try:
         view = jobs.job_read(practice=request.practice, job_number=number)
     except Deployment.DoesNotExist as missing:
@@ -50,7 +50,7 @@ def job_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_POST
 @member_required
-def task_allocate(request: HttpRequest, number: str) -> HttpResponse:
+def task_allocate(request: MemberRequest, number: str) -> HttpResponse:
     try:
         view = jobs.task_allocate(
             practice=request.practice,
@@ -69,7 +69,7 @@ def task_allocate(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_POST
 @member_required
-def redeploy(request: HttpRequest, pk: int) -> HttpResponse:
+def redeploy(request: MemberRequest, pk: int) -> HttpResponse:
     proposal = proposal_get(practice=request.practice, pk=pk)
     try:
         deployment_redeploy(practice=request.practice, proposal=proposal)
