@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -13,7 +14,9 @@ from django.utils import timezone
 
 from practicelink.xpm import oauth
 from practicelink.xpm.crypto import decrypt
-from practicelink.xpm.models import ConnectionStatus, XpmConnection
+from practicelink.xpm.models import ConnectionStatus, SyncRun, SyncStatus, XpmConnection
+from practicelink.xpm.tasks import sync_tick
+from tests.xpm.conftest import sync
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +135,51 @@ def test_disconnect_forgets_tokens_and_tells_xero(admin_web, practice, connected
 
 def test_standard_member_cannot_connect(standard_web, xpm):
     assert standard_web.post(reverse("xpm:connect")).status_code == 403
+
+
+def test_a_refused_call_marks_needs_reconnect_at_once_without_waiting_for_a_refresh(
+    admin_web, admin_api, practice, connected, xpm
+):
+    xpm.server.revoke(access_token=decrypt(connected.access_token_encrypted))
+    run = sync(practice)  # the access token is fresh: no refresh is attempted
+    assert run.status == SyncStatus.FAILED
+    assert "XPM refused the credentials" in run.error
+    connected.refresh_from_db()
+    assert connected.status == ConnectionStatus.NEEDS_RECONNECT
+    assert "Reconnect XPM in Settings > Apps." in connected.problem
+    page = admin_web.get(reverse("xpm:apps")).content.decode()
+    card = page.split('id="xpm-connection"')[1].split("</section>")[0]
+    assert '<span class="badge bad">Needs reconnect</span>' in card
+    assert ">Reconnect</button>" in card and "badge ok" not in card
+    assert "XPM refused the credentials" in card
+    refused = admin_api.post("/api/v1/xpm/syncs/", {}, format="json")
+    assert refused.status_code == 400
+    sync_tick.call_local()
+    assert SyncRun.objects.filter(practice=practice).count() == 1
+
+
+def test_a_tenant_xpm_no_longer_grants_marks_needs_reconnect(practice, connected, xpm):
+    XpmConnection.objects.filter(pk=connected.pk).update(tenant_id=str(uuid.uuid4()))
+    assert sync(practice).status == SyncStatus.FAILED
+    connected.refresh_from_db()
+    assert connected.status == ConnectionStatus.NEEDS_RECONNECT
+    assert "XPM refused access to this practice" in connected.problem
+
+
+def test_an_expired_access_token_fails_the_run_but_is_not_a_refused_grant(practice, connected, xpm):
+    xpm.server.advance(1801)  # XPM's clock runs ahead of ours: the token we hold has expired
+    assert "expired" in sync(practice).error
+    connected.refresh_from_db()
+    assert connected.status == ConnectionStatus.CONNECTED
+
+
+def test_listing_tenants_with_refused_credentials_asks_to_reconnect(
+    admin_web, practice, connected, xpm
+):
+    XpmConnection.objects.filter(pk=connected.pk).update(status=ConnectionStatus.CHOOSE_TENANT)
+    xpm.server.revoke(access_token=decrypt(connected.access_token_encrypted))
+    page = admin_web.get(reverse("xpm:apps")).content.decode()
+    assert "Xero refused the credentials: an admin must reconnect XPM" in page
+    connected.refresh_from_db()
+    assert connected.status == ConnectionStatus.NEEDS_RECONNECT
+    assert ">Reconnect</button>" in admin_web.get(reverse("xpm:apps")).content.decode()

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 
 from practicelink.team.models import Practice
 from practicelink.xpm.http import shared_client
 from practicelink.xpm.models import ConnectionStatus, XpmConnection
-from practicelink.xpm.oauth import XpmAuthError, access_token
+from practicelink.xpm.oauth import XpmAuthError, access_token, connection_refused
 from practicelink.xpm.ratelimit import PracticeLimiter, rate_limiter
-from practicelink.xpm.remote import XpmClient
+from practicelink.xpm.remote import XpmClient, XpmError, XpmForbiddenTenant, XpmUnauthorized
+
+
+def _watch_refusals(practice: Practice) -> Callable[[XpmError], None]:
+    """Any call XPM refuses for the credentials or the tenant (401 other than an expired token,
+    403) marks the connection "Needs reconnect" at once, whether or not the step carries on."""
+
+    def heard(error: XpmError) -> None:
+        if isinstance(error, XpmUnauthorized | XpmForbiddenTenant):
+            connection_refused(practice=practice, problem=error.message)
+
+    return heard
 
 
 def client_for(practice: Practice, *, interactive: bool = False) -> XpmClient:
@@ -24,4 +37,5 @@ def client_for(practice: Practice, *, interactive: bool = False) -> XpmClient:
         limiter=PracticeLimiter(rate_limiter(), interactive=interactive),
         http=shared_client(),
         timeout=settings.XPM_TIMEOUT_SECONDS,
+        on_error=_watch_refusals(practice),
     )

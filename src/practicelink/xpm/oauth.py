@@ -74,13 +74,28 @@ def authorization_start(*, redirect_uri: str) -> AuthorizationRequest:
     return AuthorizationRequest(url=url, state=state, code_verifier=verifier)
 
 
-def _tenants(access_token: str) -> list[Tenant]:
+def connection_refused(*, practice: Practice, problem: str) -> None:
+    """XPM or Xero refused the practice's credentials: show "Needs reconnect" at once (the
+    Apps card, its Reconnect button, and no periodic syncs until an admin reconnects)."""
+    in_use = [ConnectionStatus.CONNECTED, ConnectionStatus.CHOOSE_TENANT]
+    XpmConnection.objects.filter(practice=practice, status__in=in_use).update(
+        status=ConnectionStatus.NEEDS_RECONNECT, problem=problem
+    )
+
+
+def _tenants(access_token: str, practice: Practice) -> list[Tenant]:
     try:
         response = shared_client().get(
             settings.XPM_CONNECTIONS_URL,
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=settings.XPM_TIMEOUT_SECONDS,
         )
+        if response.status_code == 401:
+            problem = (
+                "Xero refused the credentials: an admin must reconnect XPM in Settings > Apps."
+            )
+            connection_refused(practice=practice, problem=problem)
+            raise XpmReconnectNeeded(problem)
         response.raise_for_status()
         rows = response.json()
     except (httpx.HTTPError, ValueError) as error:
@@ -123,7 +138,7 @@ def connection_from_token(
     *, practice: Practice, by: Member | None, token: dict[str, Any]
 ) -> XpmConnection:
     """Store a fresh grant's tokens and list its tenants; one tenant connects at once."""
-    tenants = _tenants(token["access_token"])
+    tenants = _tenants(token["access_token"], practice)
     if not tenants:
         raise XpmAuthError("This Xero login gave access to no Practice Manager practice.")
     connection, _ = XpmConnection.objects.select_for_update().get_or_create(
@@ -140,14 +155,19 @@ def connection_from_token(
 
 
 def tenants_available(*, practice: Practice) -> list[Tenant]:
-    return _tenants(access_token(practice=practice))
+    return _tenants(access_token(practice=practice), practice)
 
 
 @transaction.atomic
 def tenant_choose(*, practice: Practice, tenant_id: str) -> XpmConnection:
     connection = XpmConnection.objects.select_for_update().get(practice=practice)
     tenant = next(
-        (t for t in _tenants(access_token(practice=practice)) if t.tenant_id == tenant_id), None
+        (
+            t
+            for t in _tenants(access_token(practice=practice), practice)
+            if t.tenant_id == tenant_id
+        ),
+        None,
     )
     if tenant is None:
         raise XpmAuthError("That practice is not one this Xero login can reach.")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import httpx
 
 from . import codec
-from .errors import XpmBusinessError, XpmNotFound
+from .errors import XpmBusinessError, XpmError, XpmNotFound
 from .guard import MAX_ANSWER_BYTES
 from .limiter import RateLimiter
 from .records import (
@@ -50,6 +50,7 @@ class XpmClient:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         max_answer_bytes: int = MAX_ANSWER_BYTES,
+        on_error: Callable[[XpmError], None] | None = None,
     ) -> None:
         self._transport = Transport(
             api_url,
@@ -60,6 +61,7 @@ class XpmClient:
             timeout=timeout,
             retry=retry,
             max_answer_bytes=max_answer_bytes,
+            on_error=on_error,
         )
 
     @property

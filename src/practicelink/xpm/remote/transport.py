@@ -117,7 +117,9 @@ def _error_for(response: httpx.Response, body: bytes) -> XpmError:
 class Transport:
     """One tenant's HTTP channel to `{api_url}/{resource}.api/{method}[/...]`.
 
-    `timeout` bounds each whole call (see `guard`); `max_answer_bytes` each answer."""
+    `timeout` bounds each whole call (see `guard`); `max_answer_bytes` each answer. `on_error`
+    hears every error XPM answers before it is raised (a caller may catch it; the owner of the
+    credentials still needs to know of a 401)."""
 
     def __init__(
         self,
@@ -130,6 +132,7 @@ class Transport:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         max_answer_bytes: int = MAX_ANSWER_BYTES,
+        on_error: Callable[[XpmError], None] | None = None,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._tenant_id = tenant_id
@@ -141,6 +144,7 @@ class Transport:
         self._deadline = _seconds(timeout)
         self._max_answer_bytes = max_answer_bytes
         self._retry = retry
+        self._on_error = on_error
         self.quota: Quota | None = None
         """Remaining-calls headers of the last answer."""
 
@@ -192,6 +196,8 @@ class Transport:
         error = None if response.is_success else _error_for(response, body)
         self._observe(response, error)
         if error is not None:
+            if self._on_error is not None:
+                self._on_error(error)
             raise error
         return codec.parse_response(body)
 
