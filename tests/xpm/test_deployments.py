@@ -218,3 +218,15 @@ def test_dates_default_from_the_acceptance(practice, admin, team, xpm):
         (today + timedelta(days=30)).isoformat(),
     )
     assert job.assigned == []
+
+
+def test_a_doubtful_client_waits_in_review_and_the_job_waits_with_it(practice, admin, team, xpm):
+    clients = xpm.server.store.tenant(xpm.tenant_id).clients
+    clients += [EmulatedClient("Acme Limited"), EmulatedClient("Acme Ltds")]
+    proposal = planned_proposal(practice, team)
+    proposal_accept(practice=practice, proposal=proposal, by=admin)
+    deployment = Deployment.objects.get()
+    assert deployment.status == DeploymentStatus.PENDING
+    assert "Acme Ltd waits in the review queue" in deployment.problem
+    assert "Clients > Review" in deployment.problem
+    assert xpm_jobs(xpm) == [] and "client.api/add" not in xpm.writes()

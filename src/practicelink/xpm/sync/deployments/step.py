@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,7 +35,11 @@ from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import RateLimitDenied, XpmClient, XpmError, XpmRateLimited
 from practicelink.xpm.remote.records import Job
 from practicelink.xpm.selectors import sync_settings
-from practicelink.xpm.sync.deployments.client import client_in_xpm
+from practicelink.xpm.sync.clients.linking import (
+    ClientInReview,
+    ClientLinkTaken,
+    client_ensure_in_xpm,
+)
 from practicelink.xpm.sync.deployments.plan import (
     Person,
     WantedJob,
@@ -183,7 +186,10 @@ def deploy_one(deployment: Deployment, xpm: XpmClient, *, run: SyncRun | None = 
         "job", "proposal__client__partner", "proposal__client__manager", "proposal__practice"
     ).get(pk=deployment.pk)
     try:
-        client_uuid = client_in_xpm(deployment.proposal.client, xpm)
+        proposal = deployment.proposal
+        client_uuid = client_ensure_in_xpm(
+            practice=proposal.practice, client=proposal.client, xpm=xpm
+        )
         wanted = _wanted(deployment, client_uuid)
         found = _find(deployment, xpm) or _add(deployment, xpm, wanted)
         plan = plan_deployment(wanted, found)
@@ -203,8 +209,12 @@ def deploy_one(deployment: Deployment, xpm: XpmClient, *, run: SyncRun | None = 
             return Result.RETRY
         _finish(deployment, DeploymentStatus.FAILED, problem=error.message, run=run)
         return Result.DONE
-    except ValidationError as error:
-        _finish(deployment, DeploymentStatus.FAILED, problem=" ".join(error.messages), run=run)
+    except ClientInReview as waiting:
+        problem = f"{waiting} Deployment continues once it is decided (Clients > Review)."
+        _finish(deployment, DeploymentStatus.PENDING, problem=problem, run=run)
+        return Result.DONE
+    except ClientLinkTaken as error:
+        _finish(deployment, DeploymentStatus.FAILED, problem=str(error), run=run)
         return Result.DONE
     except XpmAuthError as error:
         _finish(deployment, DeploymentStatus.PENDING, problem=str(error), run=run)
