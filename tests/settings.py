@@ -2,9 +2,12 @@
 
 import os
 import tempfile
+import uuid
 
 os.environ.setdefault("PRACTICELINK_TESTING", "1")
 os.environ.setdefault("PRACTICELINK_DATA_DIR", tempfile.mkdtemp(prefix="practicelink-test-"))
+# Each test process its own queue and limiter keys, also when they share one Redis.
+os.environ.setdefault("HUEY_QUEUE_NAME", f"practicelink-test-{uuid.uuid4().hex[:12]}")
 
 from practicelink.settings import *  # noqa: F403
 

@@ -88,7 +88,7 @@ def _readme_commands() -> list[str]:
 
 def test_the_readme_documents_each_subcommand():
     documented = {command.split()[0] for command in _readme_commands()}
-    assert documented == {"run", "worker", "emulator", "demo", "manage"}
+    assert documented == {"run", "worker", "scheduler", "emulator", "demo", "manage"}
 
 
 @pytest.mark.parametrize("command", _readme_commands())
@@ -152,6 +152,10 @@ def test_run_serves_app_and_emulator_on_the_given_ports_with_links_on_that_port(
             favicon = http.get("/favicon.ico", follow_redirects=True)
             assert (favicon.status_code, favicon.headers["content-type"]) == (200, "image/svg+xml")
             _wait_for_first_sync(http)
+            # The worker's XPM calls show on the web process's /metrics (one folder for all).
+            metrics = http.get("/metrics").text
+            assert 'practicelink_xpm_calls_total{endpoint="staff.api/list",status="200"}' in metrics
+            assert http.get("/healthz").json()["status"] == "ok"
         # gunicorn's control socket lives in this data folder, not in a machine-wide path.
         assert (tmp_path / "var" / "gunicorn.ctl").exists()
     output = run.stdout.read() if run.stdout else ""

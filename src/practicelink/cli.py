@@ -1,12 +1,14 @@
-"""The `practicelink` command: run | worker | emulator | demo | manage."""
+"""The `practicelink` command: run | worker | scheduler | emulator | demo | manage."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,10 +131,21 @@ def _supervise(running: list[subprocess.Popen], commands: Sequence[list[str]]) -
     return max((process.returncode or 0) for process in processes)
 
 
+def _share_metrics() -> None:
+    """Web and worker processes write their metrics to one folder, so /metrics shows all."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        return
+    folder = _data_dir() / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)  # counts of an earlier run are not ours
+    folder.mkdir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the emulator (unless --no-emulator), set up the demo, serve app and worker."""
     # Settings (here and in the children) build the site URL from these unless it is set.
     os.environ.update(PRACTICELINK_HOST=args.host, PRACTICELINK_PORT=str(args.port))
+    _share_metrics()
     started: list[subprocess.Popen] = []
     args.emulator_url = None
     if not args.no_emulator:
@@ -161,9 +174,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _supervise(started, _children(args))
 
 
-def cmd_worker(_: argparse.Namespace) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
     _django_setup()
-    _manage("run_huey")
+    options = ["--no-periodic"] if args.no_periodic else []
+    if args.workers:
+        options += ["--workers", str(args.workers)]
+    _manage("run_huey", *options)
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """The one periodic dispatcher; a second one stands by until the first stops."""
+    _django_setup()
+    from practicelink.xpm.sync.scheduler import scheduler_serve
+    from practicelink.xpm.tasks import sync_run_enqueue
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler_serve(sync_run_enqueue, stop=stop, interval=args.interval)
     return 0
 
 
@@ -194,9 +223,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-emulator", action="store_true", help="use the XPM_* settings instead of the emulator"
     )
     run.set_defaults(func=cmd_run)
-    commands.add_parser("worker", help="run the background worker (Huey consumer)").set_defaults(
-        func=cmd_worker
+    worker = commands.add_parser("worker", help="run a background worker (Huey consumer)")
+    worker.add_argument(
+        "--no-periodic",
+        action="store_true",
+        help="leave periodic work to `practicelink scheduler` (every worker when scaled out)",
     )
+    worker.add_argument("--workers", type=int, help="threads (default HUEY_WORKERS)")
+    worker.set_defaults(func=cmd_worker)
+    scheduler = commands.add_parser(
+        "scheduler", help="queue due syncs fairly: exactly one is active, others stand by"
+    )
+    scheduler.add_argument(
+        "--interval", type=float, help="seconds between looks (default XPM_DISPATCH_SECONDS)"
+    )
+    scheduler.set_defaults(func=cmd_scheduler)
     commands.add_parser("demo", help="migrate and create the demo practice").set_defaults(
         func=cmd_demo
     )

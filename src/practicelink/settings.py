@@ -103,6 +103,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif env.bool("DATABASE_POOL", default=True):
+    # Django's own psycopg pool: each process keeps up to DATABASE_POOL_MAX_SIZE connections
+    # open and lends them out per request or task (pooling replaces persistent connections).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -180,10 +189,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 _redis_url = env.str("REDIS_URL", default="")
+#: the queue's name, also the prefix of the rate limiter's keys in Redis
+QUEUE_NAME = env.str("HUEY_QUEUE_NAME", default="practicelink")
 if _redis_url:
     HUEY = {
         "huey_class": "huey.PriorityRedisHuey",
-        "name": env.str("HUEY_QUEUE_NAME", default="practicelink"),
+        "name": QUEUE_NAME,
         "url": _redis_url,
         "immediate": TESTING,
         "consumer": {"workers": env.int("HUEY_WORKERS", default=4), "worker_type": "thread"},
@@ -191,16 +202,31 @@ if _redis_url:
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "practicelink",
+        "name": QUEUE_NAME,
         "filename": str(private_file(DATA_DIR / "huey.sqlite3")),
         "immediate": TESTING,
         "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
     }
 
+# LOG_FORMAT=json: one JSON object per line (with the practice and run ids a sync logs).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # One line per XPM call is noise at INFO; the sync log records what matters.
     # Huey's consumer adds its own handler unless "huey" has one: give it ours, once.
@@ -235,7 +261,11 @@ XPM_RATE_LIMITER = {
     "BACKEND": "practicelink.xpm.ratelimit."
     + ("RedisRateLimiter" if _redis_url else "SQLiteRateLimiter"),
     "OPTIONS": {
-        **({"url": _redis_url} if _redis_url else {"path": DATA_DIR / "ratelimit.sqlite3"}),
+        **(
+            {"url": _redis_url, "prefix": f"{QUEUE_NAME}:xpm"}
+            if _redis_url
+            else {"path": DATA_DIR / "ratelimit.sqlite3"}
+        ),
         "concurrent_limit": env.int("XPM_CONCURRENT_LIMIT", default=5),
         "minute_limit": env.int("XPM_MINUTE_LIMIT", default=60),
         "day_limit": env.int("XPM_DAY_LIMIT", default=5000),
@@ -243,6 +273,15 @@ XPM_RATE_LIMITER = {
         "interactive_reserve": env.float("XPM_INTERACTIVE_RESERVE", default=0.2),
     },
 }
+
+# The periodic dispatcher (practicelink/xpm/sync/scheduler.py): how often it looks for due
+# practices, how many runs it queues per look at most, and after how long without a heartbeat
+# a running sync counts as abandoned by its worker and is queued again.
+XPM_DISPATCH_SECONDS = env.float("XPM_DISPATCH_SECONDS", default=10.0)
+XPM_DISPATCH_BATCH = env.int("XPM_DISPATCH_BATCH", default=100)
+XPM_RUN_LEASE_SECONDS = env.float("XPM_RUN_LEASE_SECONDS", default=600.0)
+#: /metrics answers the bearer of this token; unset, only requests from this host
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 
 def _encryption_key() -> str:

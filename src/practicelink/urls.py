@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from practicelink import ops
 from practicelink.clients.api import ClientViewSet
 from practicelink.proposals import views as proposal_views
 from practicelink.proposals.api import LibraryServiceViewSet, ProposalViewSet
@@ -45,6 +46,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="proposals:list"), name="home"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("practicelink/favicon.svg"))),
+    path("healthz", ops.healthz, name="healthz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invite/<str:token>/", team_views.invitation_accept, name="invitation-accept"),
     path("p/<str:token>/", proposal_views.acceptance, name="proposal-acceptance"),

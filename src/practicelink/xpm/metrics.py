@@ -1,7 +1,7 @@
 """Prometheus metrics of the XPM integration (served at /metrics).
 
 Every process (web, workers, scheduler) writes to `PROMETHEUS_MULTIPROC_DIR` when it is set,
-so the web process's /metrics adds up the whole host.
+so the web process's /metrics adds up the whole host (see `practicelink.ops`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ LIMITER_WAITS = Counter(
     "practicelink_xpm_limiter_waits_total",
     "Calls our rate limiter held back (the run was deferred), by limit",
     ["reason"],
+)
+DISPATCHED = Counter(
+    "practicelink_sync_dispatched_total", "Periodic sync runs the dispatcher queued"
 )
 RUN_SECONDS = Histogram(
     "practicelink_sync_run_seconds",

@@ -2,42 +2,64 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+import socket
+import time
 from functools import partial
 
-from django.db.models import Max
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from practicelink.clients.models import Client
+from practicelink.xpm import metrics
 from practicelink.xpm.gateway import client_for
-from practicelink.xpm.models import (
-    ConnectionStatus,
-    SyncRun,
-    SyncStatus,
-    SyncTrigger,
-    XpmConnection,
-)
+from practicelink.xpm.models import SyncRun, SyncTrigger
 from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import XpmError
-from practicelink.xpm.selectors import sync_settings
 from practicelink.xpm.sync.clients.pairs import client_push
 from practicelink.xpm.sync.deployments.step import proposal_deploy
-from practicelink.xpm.sync.runner import Outcome, run_execute, sync_request
+from practicelink.xpm.sync.runner import Outcome, run_execute
+from practicelink.xpm.sync.scheduler import dispatch_as
+
+logger = logging.getLogger(__name__)
+
+PRIORITY_ASKED = 10
+"""Work a person asked for (Sync now, API, deployments, a client's change) is taken before
+periodic runs."""
+PERIODIC_HOLDER = f"huey-periodic:{socket.gethostname()}"
+"""The dispatcher lease holder when a worker's own periodic tick dispatches (embedded mode)."""
+
+
+def sync_run_enqueue(run_id: int, trigger: str, *, delay: float | None = None) -> None:
+    """Queue a run, ahead of periodic work when a person asked for it."""
+    priority = 0 if trigger == SyncTrigger.PERIODIC else PRIORITY_ASKED
+    if delay is None:
+        sync_run_task(run_id, priority=priority)
+    else:
+        sync_run_task.schedule((run_id,), delay=delay, priority=priority)
 
 
 @db_task()
 def sync_run_task(run_id: int) -> None:
     """Run a queued sync; when the practice is busy or out of XPM calls, try again later."""
-    trigger = SyncRun.objects.values_list("trigger", flat=True).get(pk=run_id)
+    practice_id, trigger = SyncRun.objects.values_list("practice_id", "trigger").get(pk=run_id)
     interactive = trigger != SyncTrigger.PERIODIC  # a person asked: it may spend the reserve
+    started = time.monotonic()
     outcome, wait = run_execute(run_id, client_factory=partial(client_for, interactive=interactive))
+    label = outcome.value
+    if outcome == Outcome.FINISHED:
+        label = SyncRun.objects.values_list("status", flat=True).get(pk=run_id)
+    metrics.RUN_SECONDS.labels(outcome=label).observe(time.monotonic() - started)
+    logger.info(
+        "sync run %s",
+        label,
+        extra={"practice_id": practice_id, "run_id": run_id, "retry_in": round(wait, 1)},
+    )
     if outcome != Outcome.FINISHED and not sync_run_task.huey.immediate:
-        sync_run_task.schedule((run_id,), delay=max(wait, 1.0))
+        sync_run_enqueue(run_id, trigger, delay=max(wait, 1.0))
 
 
-@db_task()
+@db_task(priority=PRIORITY_ASKED)
 def deployment_task(proposal_id: int) -> None:
     """Deploy an accepted proposal's jobs; transient problems are tried again later."""
     wait = proposal_deploy(proposal_id)
@@ -47,31 +69,12 @@ def deployment_task(proposal_id: int) -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def sync_tick() -> None:
-    """Queue a sync for every connected practice whose interval has passed since its last run."""
-    now = timezone.now()
-    connected = XpmConnection.objects.filter(status=ConnectionStatus.CONNECTED).select_related(
-        "practice"
-    )
-    last = dict(
-        SyncRun.objects.filter(dry_run=False)
-        .values("practice_id")
-        .annotate(at=Max("created_at"))
-        .values_list("practice_id", "at")
-    )
-    busy = set(
-        SyncRun.objects.filter(status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING]).values_list(
-            "practice_id", flat=True
-        )
-    )
-    for connection in connected:
-        practice = connection.practice
-        interval = timedelta(minutes=sync_settings(practice).sync_interval_minutes)
-        previous = last.get(practice.pk)
-        if practice.pk not in busy and (previous is None or previous + interval <= now):
-            sync_request(practice=practice, trigger=SyncTrigger.PERIODIC)
+    """The embedded dispatcher: a worker with periodic tasks on queues due practices, unless a
+    `practicelink scheduler` holds the dispatcher lease."""
+    dispatch_as(PERIODIC_HOLDER, sync_run_enqueue, lease_seconds=90)
 
 
-@db_task()
+@db_task(priority=PRIORITY_ASKED)
 def client_push_task(client_id: int) -> None:
     """Send a change made here to XPM at once. If XPM fails or is busy, nothing is lost: the
     client still differs from what was last synced, so the next sync sends it again."""

@@ -16,6 +16,7 @@ from .clients import (
 from .connection import ConflictPolicy, ConnectionStatus, SyncSettings, XpmConnection
 from .deployments import Deployment, DeploymentAttempt, DeploymentStatus
 from .runs import EventOutcome, SyncEvent, SyncRun, SyncStatus, SyncTrigger
+from .scheduling import DispatcherLease
 from .staff import LinkChange, LinkMethod, Staff, StaffCreation, StaffLink
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Deployment",
     "DeploymentAttempt",
     "DeploymentStatus",
+    "DispatcherLease",
     "EventOutcome",
     "LinkChange",
     "LinkMethod",

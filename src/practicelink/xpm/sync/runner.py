@@ -49,7 +49,7 @@ def sync_request(
     by: Member | None = None,
 ) -> SyncRun:
     """Record a queued run and enqueue it once the transaction commits."""
-    from practicelink.xpm.tasks import sync_run_task
+    from practicelink.xpm.tasks import sync_run_enqueue
 
     connected = XpmConnection.objects.filter(
         practice=practice, status=ConnectionStatus.CONNECTED
@@ -58,7 +58,7 @@ def sync_request(
         raise ValidationError("XPM is not connected: an admin can connect it in Settings > Apps.")
 
     run = SyncRun.objects.create(practice=practice, trigger=trigger, dry_run=dry_run, started_by=by)
-    transaction.on_commit(lambda: sync_run_task(run.pk))
+    transaction.on_commit(lambda: sync_run_enqueue(run.pk, trigger))
     return run
 
 
