@@ -88,7 +88,7 @@ def _readme_commands() -> list[str]:
 
 def test_the_readme_documents_each_subcommand():
     documented = {command.split()[0] for command in _readme_commands()}
-    assert documented == {"run", "worker", "scheduler", "emulator", "demo", "manage"}
+    assert documented == {"run", "worker", "scheduler", "emulator", "demo", "practice", "manage"}
 
 
 @pytest.mark.parametrize("command", _readme_commands())

@@ -203,6 +203,30 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_practice_create(args: argparse.Namespace) -> int:
+    """Create a practice and invite its first admin (for operators; people sign up at /signup/)."""
+    _django_setup()
+    _manage("migrate", "--no-input", "--verbosity", "0")
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from practicelink.team.signup import practice_create_for_operator
+
+    try:
+        admin, token = practice_create_for_operator(
+            practice_name=args.name, admin_name=args.admin_name, admin_email=args.admin_email
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            print(f"practicelink practice create: {message}", file=sys.stderr)
+        return 2
+    link = settings.SITE_URL.rstrip("/") + reverse("invitation-accept", args=[token])
+    print(f"Practice “{admin.practice.name}” created (id {admin.practice_id}).")
+    print(f"{admin.name} <{admin.email}> is its admin; their invitation was emailed: {link}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practicelink.settings")
     from django.core.management import execute_from_command_line
@@ -244,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = commands.add_parser("emulator", help="run the XPM emulator alone")
     emulator_arguments(emulator)
     emulator.set_defaults(func=cmd_emulator)
+    practice = commands.add_parser("practice", help="manage practices (operators)")
+    practice_commands = practice.add_subparsers(dest="practice_command", required=True)
+    create = practice_commands.add_parser("create", help="create a practice, invite its admin")
+    create.add_argument("--name", required=True, help="the practice's name")
+    create.add_argument("--admin-name", required=True, help="its first admin's name")
+    create.add_argument("--admin-email", required=True, help="its first admin's email (invited)")
+    create.set_defaults(func=cmd_practice_create)
     manage = commands.add_parser("manage", help="Django's manage.py commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -128,6 +128,8 @@ LOGIN_REDIRECT_URL = "proposals:list"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env.int("PRACTICELINK_PASSWORD_RESET_SECONDS", default=3 * 24 * 3600)
 INVITATION_VALID_DAYS = env.int("PRACTICELINK_INVITATION_VALID_DAYS", default=7)
+#: how long the email verification link of a practice's sign-up works
+SIGNUP_VALID_HOURS = env.int("PRACTICELINK_SIGNUP_VALID_HOURS", default=48)
 #: how long a proposal's acceptance link works
 ACCEPTANCE_LINK_DAYS = env.int("PRACTICELINK_ACCEPTANCE_LINK_DAYS", default=30)
 
@@ -172,6 +174,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "practicelink.pagination.StablePagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "practicelink.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"signup": env.str("PRACTICELINK_SIGNUP_RATE", default="20/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "practicelink API",

@@ -9,6 +9,7 @@ from practicelink import ops
 from practicelink.clients.api import ClientViewSet
 from practicelink.proposals import views as proposal_views
 from practicelink.proposals.api import LibraryServiceViewSet, ProposalViewSet
+from practicelink.team import signup_views
 from practicelink.team import views as team_views
 from practicelink.team.api import MemberViewSet
 from practicelink.xpm.api import (
@@ -50,6 +51,9 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("invite/<str:token>/", team_views.invitation_accept, name="invitation-accept"),
+    path("signup/", signup_views.signup_page, name="signup"),
+    path("signup/sent/", signup_views.signup_sent, name="signup-sent"),
+    path("signup/verify/<str:token>/", signup_views.signup_verify, name="signup-verify"),
     path("p/<str:token>/", proposal_views.acceptance, name="proposal-acceptance"),
     path("practice/switch/", team_views.practice_switch, name="practice-switch"),
     path("proposals/", include("practicelink.proposals.urls")),
@@ -62,6 +66,7 @@ urlpatterns = [
     path("api/v1/xpm/why-not/", WhyNotView.as_view(), name="xpm-why-not"),
     path("api/v1/xpm/budget/", BudgetView.as_view(), name="xpm-budget"),
     path("api/v1/xpm/settings/", SyncSettingsView.as_view(), name="xpm-settings"),
+    path("api/v1/signup/", signup_views.SignUpView.as_view(), name="api-signup"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -104,3 +104,27 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation for {self.member}"
+
+
+class SignUp(models.Model):
+    """A practice waiting for its first admin to verify their email (see `team.signup`).
+
+    Nothing else exists until then: no practice, member or login. Only hashes are kept of the
+    password and of the emailed token.
+    """
+
+    practice_name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    email_normalised = models.CharField(max_length=254, db_index=True)
+    password_hash = models.CharField(max_length=128)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    practice = models.ForeignKey(
+        Practice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Sign-up of {self.practice_name} by {self.email}"

@@ -1,0 +1,4 @@
+from practicelink.admin import register_inspect
+from practicelink.clients.models import Client
+
+register_inspect(Client)

@@ -1,0 +1,5 @@
+from django.apps import apps
+
+from practicelink.admin import register_inspect
+
+register_inspect(*apps.get_app_config("proposals").get_models())
