@@ -1,4 +1,4 @@
-"""The `practicelink` command: run | worker | scheduler | emulator | demo | manage."""
+"""The `practicelink` command: run | worker | scheduler | emulator | demo | practice | manage."""
 
 from __future__ import annotations
 
