@@ -1,0 +1,125 @@
+"""Layout in real headless Chromium at desktop and phone widths: nothing overflows sideways,
+the team table's actions stay on one line beside long names, the proposals filter bar's
+controls share one height. Screenshots of every page are saved (PRACTICELINK_SCREENSHOTS, or
+the test's temporary folder) so a person can look at them too."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from practicelink.team.models import Member
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import sign_in
+from tests.factories import ClientFactory, MemberFactory, make_proposal
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 740)}
+LONG_NAME = "Maximiliana" * 5  # one unbroken word, wider than a phone
+PAGES = {
+    "proposals": "/proposals/",
+    "clients": "/clients/",
+    "team": "/settings/team/",
+    "apps": "/settings/apps/",
+    "new-proposal": "/proposals/new/",
+    "library": "/proposals/library/",
+}
+
+
+@pytest.fixture
+def busy_practice(practice, admin) -> Member:
+    """A practice with long names everywhere: members, clients, proposal titles."""
+    long_member = MemberFactory(practice=practice, name=LONG_NAME, email="max@example.com")
+    for number in range(3):
+        MemberFactory(practice=practice, name=f"Member {number}", login=f"pass-phrase-{number}x")
+    client = ClientFactory(
+        practice=practice, name=f"{LONG_NAME} Holdings", partner=long_member, manager=admin
+    )
+    make_proposal(client, title=f"Annual accounts and tax returns {LONG_NAME}")
+    return long_member
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("PRACTICELINK_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _overflow(page: Page) -> int:
+    """How far the page reaches past the right edge of the screen, in CSS pixels."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_no_page_scrolls_sideways(page: Page, live_server, admin, busy_practice, shots, viewport):
+    page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[viewport], strict=True)))
+    sign_in(page, live_server.url, admin.email, PASSWORD)
+    for name, path in PAGES.items():
+        page.goto(f"{live_server.url}{path}")
+        page.screenshot(path=shots / f"{name}-{viewport}.png", full_page=True)
+        assert _overflow(page) <= 0, f"{path} overflows sideways by {_overflow(page)}px"
+    page.context.clear_cookies()
+    for name, path in {"sign-in": "/accounts/login/", "sign-up": "/signup/"}.items():
+        page.goto(f"{live_server.url}{path}")
+        page.screenshot(path=shots / f"{name}-{viewport}.png", full_page=True)
+        assert _overflow(page) <= 0, f"{path} overflows sideways"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_team_actions_stay_on_one_line_and_on_screen(
+    page: Page, live_server, admin, busy_practice, viewport
+):
+    width, height = VIEWPORTS[viewport]
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server.url, admin.email, PASSWORD)
+    page.goto(f"{live_server.url}/settings/team/")
+    row = page.locator('tr[data-member="max@example.com"]')
+    buttons = [row.get_by_role("link", name="Edit"), row.get_by_role("button", name="Delete")]
+    boxes = [button.bounding_box() for button in buttons]
+    assert all(boxes), "Edit and Delete are shown"
+    assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2, "Edit and Delete sit side by side"
+    # within the table's own scroll area at most: scrolled into view, both are on screen
+    buttons[1].scroll_into_view_if_needed()
+    for button in buttons:
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, "on screen"
+    if viewport == "desktop":
+        rows = page.locator("table tbody tr")
+        heights = [rows.nth(i).bounding_box()["height"] for i in range(rows.count())]
+        assert max(heights) < 90, f"rows stay compact: {heights}"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_proposals_filter_controls_share_one_height(
+    page: Page, live_server, admin, busy_practice, viewport
+):
+    width, height = VIEWPORTS[viewport]
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server.url, admin.email, PASSWORD)
+    page.goto(f"{live_server.url}/proposals/")
+    controls = page.locator(
+        "#filters input:not([type=checkbox]):not([type=hidden]), #filters select, "
+        "#filters button, #filters a.btn"
+    )
+    boxes = [controls.nth(i).bounding_box() for i in range(controls.count())]
+    heights = {round(box["height"]) for box in boxes}
+    assert max(heights) - min(heights) <= 1, f"one height for every control: {heights}"
+    for box in boxes:
+        assert box["x"] + box["width"] <= width, "no control runs off screen"
+    assert max(box["width"] for box in boxes) <= min(width, 320), "long names do not widen them"
+
+
+def test_top_navigation_fits_a_phone(page: Page, live_server, admin, busy_practice):
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, live_server.url, admin.email, PASSWORD)
+    header = page.locator("header.top")
+    for name in ("Proposals", "Clients", "Settings \u203a Team", "Settings \u203a Apps"):
+        box = header.get_by_role("link", name=name).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, name
+    sign_out = header.get_by_role("button", name="Sign out").bounding_box()
+    assert sign_out["x"] + sign_out["width"] <= 375
