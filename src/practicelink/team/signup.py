@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as Login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -137,7 +137,7 @@ def signup_verify(*, token: str) -> Member:
 
 
 @transaction.atomic
-def practice_add(*, user: AbstractBaseUser, practice_name: str, name: str) -> Member:
+def practice_add(*, user: Login, practice_name: str, name: str) -> Member:
     """Someone already signed in starts another practice, as its admin, with the same login."""
     practice = services.practice_create(name=_required(practice_name, "name", "a practice name"))
     member = services.member_create(

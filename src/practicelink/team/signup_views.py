@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.models import User as Login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -62,14 +63,13 @@ def _welcome(request: HttpRequest, member: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup_page(request: HttpRequest) -> HttpResponse:
     """Anyone: practice, name, email, password. Signed in: just the new practice's name."""
-    if request.user.is_authenticated:
+    user = request.user
+    if isinstance(user, Login):  # signed in
         member = getattr(request, "member", None)
-        initial = {"name": member.name if member else request.user.get_full_name()}
+        initial = {"name": member.name if member else user.get_full_name()}
         add = PracticeAddForm(request.POST or None, initial=initial)
         if request.method == "POST" and add.is_valid():
-            added = run_service(
-                add, lambda: signup.practice_add(user=request.user, **add.cleaned_data)
-            )
+            added = run_service(add, lambda: signup.practice_add(user=user, **add.cleaned_data))
             if added is not None:
                 return _welcome(request, added)
         return render(request, "team/signup.html", {"form": add, "signed_in": True})
