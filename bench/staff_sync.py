@@ -58,7 +58,7 @@ def measure(count: int, creates: int, vendor: str) -> None:
         SyncTrigger,
         XpmConnection,
     )
-    from practicelink.xpm.sync.runner import run_execute
+    from practicelink.xpm.sync.engine import run_execute
     from xpm_emulator.config import EmulatorConfig
     from xpm_emulator.models import Staff, Tenant
     from xpm_emulator.testing import running_emulator

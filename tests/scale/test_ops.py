@@ -17,7 +17,7 @@ from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import SyncRun, SyncTrigger
 from practicelink.xpm.ratelimit import rate_limiter
 from practicelink.xpm.remote import RateLimitDenied
-from practicelink.xpm.sync.runner import sync_request
+from practicelink.xpm.services.runs import sync_request
 from practicelink.xpm.tasks import sync_run_task
 
 pytestmark = pytest.mark.django_db

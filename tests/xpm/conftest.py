@@ -14,7 +14,8 @@ from practicelink.team.models import Practice
 from practicelink.xpm.crypto import encrypt
 from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import ConnectionStatus, SyncRun, SyncTrigger, XpmConnection
-from practicelink.xpm.sync.runner import Outcome, run_execute
+from practicelink.xpm.ratelimit import rate_limiter
+from practicelink.xpm.sync.engine import Outcome, run_execute
 from xpm_emulator.models import Staff as EmulatedStaff
 from xpm_emulator.testing import EmulatorHandle, running_emulator
 
@@ -76,6 +77,32 @@ def connected(practice: Practice, xpm: XpmTenant) -> XpmConnection:
         expires_at=timezone.now() + timedelta(minutes=30),
         connected_at=timezone.now(),
     )
+
+
+class LimiterClock:
+    """The rate limiter's clock, moved by hand: a deferred run resumes without anyone waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def limiter_clock(settings) -> Iterator[LimiterClock]:
+    """This process's XPM rate limiter (XPM's real limits) on a clock the test moves."""
+    clock = LimiterClock()
+    settings.XPM_RATE_LIMITER = {
+        "BACKEND": "practicelink.xpm.ratelimit.InProcessRateLimiter",
+        "OPTIONS": {"clock": clock},
+    }
+    rate_limiter.cache_clear()
+    yield clock
+    rate_limiter.cache_clear()
 
 
 def sync(practice: Practice, *, now: datetime | None = None, dry_run: bool = False) -> SyncRun:

@@ -184,7 +184,7 @@ def test_sync_and_dry_run_in_the_background(
     assert run["status"] == SyncStatus.SUCCEEDED
     assert run["finished_at"] is not None
     staff_events = [e for e in run["events"] if e["action"].startswith("staff")]
-    assert [(e["action"], e["staff_uuid"]) for e in staff_events] == [("staff_new", uuid)]
+    assert [(e["action"], e["subject_xpm_id"]) for e in staff_events] == [("staff_new", uuid)]
     assert [r["id"] for r in admin_api.get(SYNCS).data["results"]] == [
         started.data["id"],
         preview.data["id"],

@@ -33,7 +33,7 @@ def test_sync_now_runs_in_the_background_and_shows_its_result(
     assert 'data-status="succeeded"' in done
     assert "hx-get" not in done  # finished: the page stops polling
     history = admin_web.get(reverse("xpm:run", args=[run.pk])).content.decode()
-    assert "staff_new" in history and "Fresh Face" in history
+    assert "Fresh Face is new in XPM." in history and "staff_new" not in history
 
 
 def test_progress_polls_while_the_run_is_queued(admin_web, practice, connected):

@@ -23,7 +23,7 @@ from practicelink.xpm.models import (
     SyncTrigger,
 )
 from practicelink.xpm.models import Staff as StaffRow
-from practicelink.xpm.sync.runner import Outcome, run_execute
+from practicelink.xpm.sync.engine import Outcome, run_execute
 from tests.xpm.conftest import sync
 
 pytestmark = pytest.mark.django_db
@@ -51,10 +51,8 @@ def test_member_created_in_xpm_at_24_hours_not_at_23h59(practice, connected, xpm
     assert xpm.staff_emails().count("nora@alpha.example") == 1
     link = StaffLink.objects.get(member=member)
     assert link.method == LinkMethod.CREATED
-    assert (
-        run.events.filter(action="create_staff", outcome=EventOutcome.DONE, member=member).count()
-        == 1
-    )
+    created = run.events.filter(action="create_staff", outcome=EventOutcome.DONE)
+    assert created.filter(subject_id=member.pk).count() == 1
 
 
 def test_creation_window_zero_means_next_sync(practice, connected, xpm):
@@ -123,9 +121,9 @@ def test_same_email_in_other_case_suggests_and_never_creates(practice, connected
     run = sync(practice)
     assert xpm.writes() == []
     assert linked_staff_uuid(member) is None
-    suggestion = run.events.get(action="suggest_link", member=member)
+    suggestion = run.events.get(action="suggest_link", subject_id=member.pk)
     assert suggestion.outcome == EventOutcome.SUGGESTED
-    assert suggestion.staff_uuid == uuid
+    assert suggestion.subject_xpm_id == uuid
 
 
 def test_auto_link_on_links_exactly_one_unlinked_staff_with_the_email(practice, connected, xpm):
@@ -145,7 +143,8 @@ def test_two_staff_with_the_email_are_never_auto_linked(practice, connected, xpm
     run = sync(practice)
     assert linked_staff_uuid(member) is None
     assert xpm.writes() == []
-    suggested = set(run.events.filter(action="suggest_link").values_list("staff_uuid", flat=True))
+    suggestions = run.events.filter(action="suggest_link")
+    suggested = set(suggestions.values_list("subject_xpm_id", flat=True))
     assert suggested == {first, second}
 
 
@@ -194,7 +193,7 @@ def test_staff_added_in_xpm_appears_in_dropdown_after_sync(practice, connected, 
     uuid = xpm.add_staff("Fresh Face", "fresh@alpha.example")
     run = sync(practice)
     assert [s.uuid for s in selectors.staff_unlinked(practice)] == [uuid]
-    assert run.events.get(action="staff_new").staff_uuid == uuid
+    assert run.events.get(action="staff_new").subject_xpm_id == uuid
 
 
 def test_xpm_down_fails_the_run_with_the_reason_and_loses_nothing(practice, connected, xpm, admin):
@@ -224,7 +223,7 @@ def test_dry_run_changes_nothing(practice, connected, xpm):
     assert xpm.writes() == []
     assert StaffRow.objects.count() == 0
     assert linked_staff_uuid(member) is None
-    assert run.events.get(member=member).outcome == EventOutcome.PLANNED
+    assert run.events.get(subject_id=member.pk).outcome == EventOutcome.PLANNED
 
 
 def test_staff_removed_from_xpm_is_tombstoned_and_keeps_its_link(practice, connected, xpm, admin):

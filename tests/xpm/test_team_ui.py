@@ -125,7 +125,7 @@ def test_failed_link_undoes_the_new_member(admin_web, practice, connected, xpm, 
     def refuse(**kwargs):
         raise ValidationError("Nora New was linked by someone else just now: reload the page.")
 
-    monkeypatch.setattr(services, "link_create", refuse)
+    monkeypatch.setattr(services.links, "link_create", refuse)
     response = admin_web.post(
         ADD,
         {

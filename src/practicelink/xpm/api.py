@@ -37,8 +37,8 @@ from practicelink.xpm.models import (
     SyncTrigger,
 )
 from practicelink.xpm.models import Staff as StaffRow
-from practicelink.xpm.sync.plan import Kind
-from practicelink.xpm.sync.runner import sync_request
+from practicelink.xpm.services.runs import sync_request
+from practicelink.xpm.sync.staff.plan import Kind
 
 
 class ChoicesField(serializers.ChoiceField):
@@ -324,9 +324,12 @@ class SyncEventSerializer(serializers.ModelSerializer):
         model = SyncEvent
         fields = [
             "id",
+            "step",
             "action",
-            "member",
-            "staff_uuid",
+            "subject_kind",
+            "subject_id",
+            "subject_xpm_id",
+            "subject_label",
             "before",
             "after",
             "outcome",
@@ -352,6 +355,8 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "step",
             "progress_done",
             "progress_total",
+            "resume_at",
+            "steps",
             "summary",
             "error",
         ]

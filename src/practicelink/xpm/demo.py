@@ -11,7 +11,7 @@ import httpx
 from practicelink.team.models import Practice
 from practicelink.xpm.models import SyncTrigger, XpmConnection
 from practicelink.xpm.oauth import connection_from_token
-from practicelink.xpm.sync.runner import sync_request
+from practicelink.xpm.services.runs import sync_request
 
 
 def demo_connect(*, practice: Practice, emulator_url: str, tenant_id: str) -> bool:

@@ -22,7 +22,7 @@ from practicelink.xpm.models import (
 )
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.ratelimit import Budget, rate_limiter
-from practicelink.xpm.sync.plan import Action, MemberSide, Policy, StaffSide, plan_staff
+from practicelink.xpm.sync.staff.plan import Action, MemberSide, Policy, StaffSide, plan_staff
 
 
 def sync_settings(practice: Practice) -> SyncSettings:

@@ -1,4 +1,7 @@
-"""Huey tasks: thin, ids in, safe to run twice. Rules live in `sync/`."""
+"""Huey tasks: thin, ids in, safe to run twice. Rules live in `sync/`.
+
+Services enqueue these tasks (`services.runs`), so nothing here imports the services.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import XpmError
 from practicelink.xpm.sync.clients.pairs import client_push
 from practicelink.xpm.sync.deployments.step import proposal_deploy
-from practicelink.xpm.sync.runner import Outcome, run_execute
+from practicelink.xpm.sync.engine import Outcome, run_execute
 from practicelink.xpm.sync.scheduler import dispatch_as
 
 logger = logging.getLogger(__name__)
@@ -41,7 +44,8 @@ def sync_run_enqueue(run_id: int, trigger: str, *, delay: float | None = None) -
 
 @db_task()
 def sync_run_task(run_id: int) -> None:
-    """Run a queued sync; when the practice is busy or out of XPM calls, try again later."""
+    """Run a queued sync; when the practice is busy or out of XPM calls, try again later
+    (a deferred run resumes where it stopped)."""
     practice_id, trigger = SyncRun.objects.values_list("practice_id", "trigger").get(pk=run_id)
     interactive = trigger != SyncTrigger.PERIODIC  # a person asked: it may spend the reserve
     started = time.monotonic()

@@ -28,7 +28,7 @@ from practicelink.team.selectors import member_get
 from practicelink.xpm import selectors, services
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.models import StaffLink, XpmConnection
-from practicelink.xpm.sync.plan import Kind
+from practicelink.xpm.sync.staff.plan import Kind
 
 FIELD = "xpm_staff"
 WHY_NOT = "why_not"

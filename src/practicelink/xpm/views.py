@@ -16,7 +16,7 @@ from practicelink.xpm import oauth
 from practicelink.xpm.forms import SyncSettingsForm
 from practicelink.xpm.models import ConnectionStatus, SyncRun, SyncTrigger, XpmConnection
 from practicelink.xpm.selectors import sync_settings, xpm_budget
-from practicelink.xpm.sync.runner import sync_request
+from practicelink.xpm.services.runs import sync_request
 
 FLOW_KEY = "xpm_oauth"
 
@@ -97,7 +97,7 @@ def run_list(request: MemberRequest) -> HttpResponse:
 @admin_required
 def run_detail(request: MemberRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SyncRun, practice=request.practice, pk=pk)
-    events = run.events.select_related("member")
+    events = run.events.all()
     return render(request, "xpm/run_detail.html", {"run": run, "events": events})
 
 

@@ -18,7 +18,7 @@ from practicelink.xpm.models import (
     XpmConnection,
 )
 from practicelink.xpm.ratelimit import rate_limiter
-from practicelink.xpm.sync.runner import sync_request
+from practicelink.xpm.services.runs import sync_request
 from practicelink.xpm.sync.scheduler import dispatch, dispatch_as, lease_release, lease_take
 from practicelink.xpm.tasks import PRIORITY_ASKED, sync_run_enqueue
 from tests.factories import PracticeFactory

@@ -15,11 +15,23 @@ from .clients import (
 )
 from .connection import ConflictPolicy, ConnectionStatus, SyncSettings, XpmConnection
 from .deployments import Deployment, DeploymentAttempt, DeploymentStatus
-from .runs import EventOutcome, SyncEvent, SyncRun, SyncStatus, SyncTrigger
+from .runs import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    EventOutcome,
+    StepOutcome,
+    SubjectKind,
+    SyncEvent,
+    SyncRun,
+    SyncStatus,
+    SyncTrigger,
+)
 from .scheduling import DispatcherLease
 from .staff import LinkChange, LinkMethod, Staff, StaffCreation, StaffLink
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "FINISHED_STATUSES",
     "CatalogueItem",
     "CatalogueKind",
     "ClientConflict",
@@ -44,6 +56,8 @@ __all__ = [
     "Staff",
     "StaffCreation",
     "StaffLink",
+    "StepOutcome",
+    "SubjectKind",
     "SyncEvent",
     "SyncRun",
     "SyncSettings",

@@ -1,22 +1,19 @@
 """The catalogue step of a sync: mirror XPM's templates, categories, task types and job states.
 
 They are what a service library entry and a planned job pick from (SPEC §4). XPM cannot
-change them through the API, so the step only reads: `plan_catalogue` (pure) says what
-the mirror must record, the step writes it and logs one event per change.
+change them through the API, so the step only reads XPM: `plan_catalogue` (pure) says what
+the mirror must record, and each change is one action of the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-from django.db import transaction
-
-from practicelink.xpm.models import CatalogueItem, CatalogueKind, EventOutcome, SyncRun
+from practicelink.xpm.models import CatalogueItem, CatalogueKind, SubjectKind
 from practicelink.xpm.remote import XpmClient
-from practicelink.xpm.sync.events import event, progress
+from practicelink.xpm.sync.steps import Planned, Step, Subject, SyncContext
 
 
 @dataclass(frozen=True)
@@ -78,42 +75,45 @@ def _message(change: Change) -> str:
     }[change.action]
 
 
-def catalogue_reconcile(run: SyncRun, client: XpmClient, now: datetime) -> None:
-    progress(run, "Reading XPM's templates, categories, task types and job states")
-    listed = _listed(client)
-    rows = {
-        (row.kind, row.uuid): row for row in CatalogueItem.objects.filter(practice=run.practice)
-    }
-    mirrored = [(Entry(r.kind, r.uuid, r.name), r.gone_at is not None) for r in rows.values()]
-    changes = plan_catalogue(mirrored, listed)
-    outcome = EventOutcome.PLANNED if run.dry_run else EventOutcome.DONE
-    with transaction.atomic():
-        if not run.dry_run:
-            CatalogueItem.objects.filter(
-                practice=run.practice, uuid__in=[e.uuid for e in listed]
-            ).update(seen_at=now)
-        for change in changes:
-            if not run.dry_run:
-                _apply(run, rows.get((change.entry.kind, change.entry.uuid)), change, now)
-            before = {"name": change.before} if change.before else {}
-            after = {} if change.action == "gone" else {"name": change.entry.name}
-            event(
-                run,
+@dataclass(frozen=True)
+class CatalogueState:
+    mirrored: list[tuple[Entry, bool]]
+    listed: list[Entry]
+
+
+class CatalogueStep(Step[CatalogueState]):
+    name = "catalogue"
+    label = "Reading XPM's templates, categories, task types and job states"
+
+    def read(self, ctx: SyncContext) -> CatalogueState:
+        rows = CatalogueItem.objects.filter(practice=ctx.practice)
+        mirrored = [(Entry(r.kind, r.uuid, r.name), r.gone_at is not None) for r in rows]
+        return CatalogueState(mirrored, _listed(ctx.client))
+
+    def plan(self, ctx: SyncContext, state: CatalogueState) -> list[Planned]:
+        return [
+            Planned(
                 f"catalogue_{change.action}",
-                outcome,
-                before=before,
-                after=after,
-                message=_message(change),
+                Subject(SubjectKind.CATALOGUE, change.entry.name, xpm_id=change.entry.uuid),
+                _message(change),
+                before={"name": change.before} if change.before else {},
+                after={} if change.action == "gone" else {"name": change.entry.name},
+                detail=change,
             )
+            for change in plan_catalogue(state.mirrored, state.listed)
+        ]
 
-
-def _apply(run: SyncRun, row: CatalogueItem | None, change: Change, now: datetime) -> None:
-    entry = change.entry
-    if row is None:
-        CatalogueItem.objects.create(
-            practice=run.practice, kind=entry.kind, uuid=entry.uuid, name=entry.name, seen_at=now
+    def apply(self, ctx: SyncContext, planned: Planned) -> Planned | None:
+        change: Change = planned.detail
+        entry = change.entry
+        CatalogueItem.objects.update_or_create(
+            practice=ctx.practice,
+            kind=entry.kind,
+            uuid=entry.uuid,
+            defaults={
+                "name": entry.name,
+                "seen_at": ctx.now,
+                "gone_at": ctx.now if change.action == "gone" else None,
+            },
         )
-        return
-    row.name = entry.name
-    row.gone_at = now if change.action == "gone" else None
-    row.save(update_fields=["name", "gone_at"])
+        return None

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +33,7 @@ from django.utils import timezone
 from practicelink.team.models import Practice
 from practicelink.xpm import metrics
 from practicelink.xpm.models import (
+    ACTIVE_STATUSES,
     ConnectionStatus,
     DispatcherLease,
     SyncRun,
@@ -41,7 +43,7 @@ from practicelink.xpm.models import (
     XpmConnection,
 )
 from practicelink.xpm.ratelimit import rate_limiter
-from practicelink.xpm.sync.runner import sync_request
+from practicelink.xpm.sync.engine import run_queue
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +126,7 @@ def practices_due(now: datetime) -> list[tuple[int, str]]:
         )
     )
     busy = set(
-        SyncRun.objects.filter(status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING]).values_list(
-            "practice_id", flat=True
-        )
+        SyncRun.objects.filter(status__in=ACTIVE_STATUSES).values_list("practice_id", flat=True)
     )
     intervals = dict(
         SyncSettings.objects.filter(practice_id__in=connected).values_list(
@@ -163,7 +163,8 @@ def dispatch(enqueue: Enqueue, now: datetime | None = None) -> Dispatch:
             continue
         try:
             with transaction.atomic():
-                run = sync_request(practice=practices[practice_id], trigger=SyncTrigger.PERIODIC)
+                run, _ = run_queue(practice=practices[practice_id], trigger=SyncTrigger.PERIODIC)
+                transaction.on_commit(partial(enqueue, run.pk, run.trigger))
         except ValidationError:  # disconnected since we looked
             continue
         done.queued.append(practice_id)

@@ -29,6 +29,7 @@ from practicelink.xpm.models import (
     DeploymentStatus,
     EventOutcome,
     StaffLink,
+    SubjectKind,
     SyncRun,
 )
 from practicelink.xpm.oauth import XpmAuthError
@@ -46,7 +47,8 @@ from practicelink.xpm.sync.deployments.plan import (
     job_number,
     plan_deployment,
 )
-from practicelink.xpm.sync.events import event
+from practicelink.xpm.sync.events import Recorder
+from practicelink.xpm.sync.steps import Planned, Subject
 
 CLAIM_FOR = timedelta(minutes=5)
 RETRY_AFTER = 60.0
@@ -277,9 +279,9 @@ def _event(run: SyncRun, deployment: Deployment) -> None:
     }[status]
     why = " ".join([*deployment.missing, deployment.problem]).strip()
     message = f"{label}: {status.label.lower()}." + (f" {why}" if why else "")
-    event(
-        run, f"job_{status.value}", outcome, after={"job": deployment.job_number}, message=message
-    )
+    subject = Subject(SubjectKind.JOB, label, id=deployment.job_id, xpm_id=deployment.xpm_uuid)
+    planned = Planned(f"job_{status.value}", subject, message, after={"job": deployment.job_number})
+    Recorder(run).record("deployments", planned, outcome)
 
 
 def proposal_deploy(proposal_id: int, *, interactive: bool = True) -> float | None:

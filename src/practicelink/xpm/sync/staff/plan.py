@@ -1,8 +1,9 @@
-"""Pure planning of the staff side of a sync (SPEC §2): both sides in, actions out.
+"""Pure planning of the staff step (SPEC §2): both sides in, actions out.
 
-No database, no network: the reconcile reads both sides into these records, asks `plan_staff`
-what to do, and `apply` does it. The same function answers the team page ("will be created
-on…", "suggested match") so the UI and the sync can never disagree.
+No database, no network: the step reads both sides into these records, asks `plan_mirror`
+how the staff mirror must change and `plan_staff` what to do for each member, and applies
+the answer. `plan_staff` also answers the team page ("will be created on…", "suggested
+match") so the UI and the sync can never disagree.
 """
 
 from __future__ import annotations
@@ -33,6 +34,47 @@ class StaffSide:
     name: str
     email_normalised: str
     linked_member_id: int | None
+
+
+@dataclass(frozen=True)
+class StaffCopy:
+    """A staff as XPM lists it, or as the mirror last recorded it (`gone`: no longer listed)."""
+
+    uuid: str
+    name: str
+    email: str
+    gone: bool = False
+
+
+class MirrorKind(StrEnum):
+    NEW = "staff_new"
+    CHANGED = "staff_changed"
+    BACK = "staff_back"
+    GONE = "staff_gone"
+
+
+@dataclass(frozen=True)
+class MirrorChange:
+    kind: MirrorKind
+    staff: StaffCopy
+    """What XPM lists now (for GONE: the mirror's last copy)."""
+    before: StaffCopy | None = None
+
+
+def plan_mirror(mirrored: list[StaffCopy], listed: list[StaffCopy]) -> list[MirrorChange]:
+    """How the mirror must change to match XPM's list: new, changed, back and gone staff."""
+    known = {copy.uuid: copy for copy in mirrored}
+    changes = []
+    for person in listed:
+        previous = known.pop(person.uuid, None)
+        if previous is None:
+            changes.append(MirrorChange(MirrorKind.NEW, person))
+        elif previous.gone:
+            changes.append(MirrorChange(MirrorKind.BACK, person, previous))
+        elif (previous.name, previous.email) != (person.name, person.email):
+            changes.append(MirrorChange(MirrorKind.CHANGED, person, previous))
+    changes += [MirrorChange(MirrorKind.GONE, c) for c in known.values() if not c.gone]
+    return changes
 
 
 @dataclass(frozen=True)

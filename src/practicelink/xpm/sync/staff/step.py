@@ -1,0 +1,215 @@
+"""The staff step: XPM's staff into the mirror, then link or create members (SPEC §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from practicelink.team.emails import normalise_email
+from practicelink.team.models import Member
+from practicelink.xpm import selectors, services
+from practicelink.xpm.models import (
+    EventOutcome,
+    LinkMethod,
+    StaffCreation,
+    StaffLink,
+    SubjectKind,
+)
+from practicelink.xpm.models import Staff as StaffRow
+from practicelink.xpm.remote import NewStaff
+from practicelink.xpm.sync.staff.plan import (
+    Action,
+    Kind,
+    MemberSide,
+    MirrorChange,
+    MirrorKind,
+    Policy,
+    StaffCopy,
+    StaffSide,
+    plan_mirror,
+    plan_staff,
+)
+from practicelink.xpm.sync.steps import ActionFailed, Planned, Step, Subject, SyncContext
+
+
+@dataclass(frozen=True)
+class StaffState:
+    listed: list[StaffCopy]
+    mirrored: list[StaffCopy]
+    members: list[MemberSide]
+    staff: list[StaffSide]
+    linked_to: dict[str, str]
+    """Staff UUID → name of the member it is linked to."""
+    policy: Policy
+
+
+class StaffStep(Step[StaffState]):
+    name = "staff"
+    label = "Reading XPM staff, linking members"
+
+    def read(self, ctx: SyncContext) -> StaffState:
+        listed = ctx.client.staff_list()
+        links = StaffLink.objects.filter(practice=ctx.practice).select_related("member")
+        member_of = {link.staff.uuid: link.member for link in links.select_related("staff")}
+        return StaffState(
+            listed=[StaffCopy(s.uuid, s.name, s.email) for s in listed],
+            mirrored=[
+                StaffCopy(row.uuid, row.name, row.email, row.gone_at is not None)
+                for row in StaffRow.objects.filter(practice=ctx.practice)
+            ],
+            members=selectors.member_sides(ctx.practice),
+            staff=[
+                StaffSide(
+                    s.uuid,
+                    s.name,
+                    s.normalised_email,
+                    member_of[s.uuid].pk if s.uuid in member_of else None,
+                )
+                for s in listed
+            ],
+            linked_to={uuid: member.name for uuid, member in member_of.items()},
+            policy=selectors.policy_for(ctx.practice),
+        )
+
+    def plan(self, ctx: SyncContext, state: StaffState) -> list[Planned]:
+        mirror = [
+            _mirror_planned(change, state.linked_to)
+            for change in plan_mirror(state.mirrored, state.listed)
+        ]
+        names = {m.id: m.name for m in state.members}
+        staff_names = {s.uuid: s.name for s in state.staff}
+        links = [
+            planned
+            for action in plan_staff(state.members, state.staff, state.policy, ctx.now)
+            for planned in _link_planned(action, names[action.member_id], staff_names)
+        ]
+        return mirror + links
+
+    def apply(self, ctx: SyncContext, planned: Planned) -> Planned | None:
+        if isinstance(planned.detail, MirrorChange):
+            _mirror_apply(ctx, planned.detail)
+            return None
+        action: Action = planned.detail
+        member = Member.objects.get(practice=ctx.practice, pk=action.member_id)
+        if action.kind == Kind.LINK:
+            return _link_by_email(ctx, planned, member, action.staff_uuids[0])
+        return _create_staff(ctx, planned, member)
+
+
+def _staff_subject(copy: StaffCopy) -> Subject:
+    return Subject(SubjectKind.STAFF, copy.name, xpm_id=copy.uuid)
+
+
+def _fields(copy: StaffCopy | None) -> dict[str, str]:
+    return {"name": copy.name, "email": copy.email} if copy else {}
+
+
+def _mirror_planned(change: MirrorChange, linked_to: dict[str, str]) -> Planned:
+    staff = change.staff
+    if change.kind == MirrorKind.GONE:
+        member = linked_to.get(staff.uuid)
+        kept = f"; kept linked to {member}" if member else ""
+        message = f"{staff.name} is no longer in XPM{kept}."
+    else:
+        message = {
+            MirrorKind.NEW: f"{staff.name} is new in XPM.",
+            MirrorKind.CHANGED: f"{staff.name} changed in XPM.",
+            MirrorKind.BACK: f"{staff.name} is back in XPM.",
+        }[change.kind]
+    after = {} if change.kind == MirrorKind.GONE else _fields(staff)
+    return Planned(
+        change.kind.value,
+        _staff_subject(staff),
+        message,
+        before=_fields(change.before),
+        after=after,
+        detail=change,
+    )
+
+
+def _link_planned(action: Action, member: str, staff_names: dict[str, str]) -> list[Planned]:
+    def subject(uuid: str = "") -> Subject:
+        return Subject(SubjectKind.MEMBER, member, id=action.member_id, xpm_id=uuid)
+
+    if action.kind == Kind.SUGGEST:
+        return [
+            Planned(
+                "suggest_link",
+                subject(uuid),
+                f"Suggested linking {member} ↔ {staff_names[uuid]}: {action.reason}",
+                writes=False,
+                outcome=EventOutcome.SUGGESTED,
+            )
+            for uuid in action.staff_uuids
+        ]
+    if action.kind == Kind.BLOCKED:
+        message = f"{member} is not linked: {action.reason}"
+        return [Planned("no_link", subject(), message, writes=False, outcome=EventOutcome.SKIPPED)]
+    if action.kind == Kind.LINK:
+        uuid = action.staff_uuids[0]
+        message = f"Link {member} ↔ {staff_names[uuid]} (same email)."
+        return [Planned("link", subject(uuid), message, detail=action)]
+    if action.kind == Kind.CREATE:
+        return [Planned("create_staff", subject(), f"Create {member} in XPM.", detail=action)]
+    return []  # WAIT: nothing to do before the creation window is over
+
+
+@transaction.atomic
+def _mirror_apply(ctx: SyncContext, change: MirrorChange) -> None:
+    staff = change.staff
+    if change.kind == MirrorKind.GONE:
+        StaffRow.objects.filter(practice=ctx.practice, uuid=staff.uuid).update(gone_at=ctx.now)
+        return
+    _mirror_write(ctx, staff)
+
+
+def _mirror_write(ctx: SyncContext, staff: StaffCopy) -> StaffRow:
+    row, _ = StaffRow.objects.update_or_create(
+        practice=ctx.practice,
+        uuid=staff.uuid,
+        defaults={
+            "name": staff.name,
+            "email": staff.email,
+            "email_normalised": normalise_email(staff.email),
+            "seen_at": ctx.now,
+            "gone_at": None,
+        },
+    )
+    return row
+
+
+def _link_by_email(ctx: SyncContext, planned: Planned, member: Member, uuid: str) -> Planned:
+    staff = StaffRow.objects.get(practice=ctx.practice, uuid=uuid)
+    creation = StaffCreation.objects.filter(member=member).first()
+    method = LinkMethod.CREATED if creation else LinkMethod.EMAIL
+    try:
+        services.link_create(practice=ctx.practice, member=member, staff=staff, method=method)
+    except ValidationError as error:
+        raise ActionFailed(" ".join(error.messages)) from error
+    if creation:
+        creation.delete()
+    how = "the staff practicelink created" if creation else "same email"
+    return planned.but(message=f"Linked {member.name} ↔ {staff.name} ({how}).")
+
+
+def _create_staff(ctx: SyncContext, planned: Planned, member: Member) -> Planned:
+    """Create the staff in XPM, with a write-ahead record so a crash never leads to a duplicate."""
+    StaffCreation.objects.get_or_create(
+        member=member,
+        defaults={"practice": ctx.practice, "email": member.email, "requested_at": ctx.now},
+    )
+    created = ctx.client.staff_add(NewStaff(name=member.name, email=member.email))
+    copy = StaffCopy(created.uuid, created.name, created.email)
+    with transaction.atomic():
+        staff = _mirror_write(ctx, copy)
+        services.link_create(
+            practice=ctx.practice, member=member, staff=staff, method=LinkMethod.CREATED
+        )
+        StaffCreation.objects.filter(member=member).delete()
+    return planned.but(
+        subject=Subject(SubjectKind.MEMBER, member.name, id=member.pk, xpm_id=created.uuid),
+        message=f"Created {member.name} in XPM.",
+        after=_fields(copy),
+    )
