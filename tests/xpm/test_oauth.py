@@ -128,7 +128,13 @@ def test_disconnect_forgets_tokens_and_tells_xero(admin_web, practice, connected
     ).json()
     XpmConnection.objects.filter(pk=connected.pk).update(connection_id=rows[0]["id"])
     admin_web.post(reverse("xpm:disconnect"))
-    assert not XpmConnection.objects.filter(practice=practice).exists()
+    kept = XpmConnection.objects.get(practice=practice)  # the tenant is remembered, no token
+    assert (kept.status, kept.access_token_encrypted, kept.refresh_token_encrypted) == (
+        ConnectionStatus.DISCONNECTED,
+        "",
+        "",
+    )
+    assert kept.tenant_id == xpm.tenant_id
     after = httpx.get(xpm.server.connections_url, headers={"Authorization": f"Bearer {token}"})
     assert after.status_code != 200 or after.json() == []
 

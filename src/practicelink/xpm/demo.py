@@ -9,14 +9,15 @@ from __future__ import annotations
 import httpx
 
 from practicelink.team.models import Practice
-from practicelink.xpm.models import SyncTrigger, XpmConnection
+from practicelink.xpm.models import ConnectionStatus, SyncTrigger, XpmConnection
 from practicelink.xpm.oauth import connection_from_token
 from practicelink.xpm.services.runs import sync_request
 
 
 def demo_connect(*, practice: Practice, emulator_url: str, tenant_id: str) -> bool:
     """Connect the practice if it has no XPM connection yet, and queue its first sync."""
-    if XpmConnection.objects.filter(practice=practice).exists():
+    connections = XpmConnection.objects.filter(practice=practice)
+    if connections.exclude(status=ConnectionStatus.DISCONNECTED).exists():
         return False
     response = httpx.post(
         f"{emulator_url.rstrip('/')}/_emulator/tokens", json={"tenant_ids": [tenant_id]}, timeout=10

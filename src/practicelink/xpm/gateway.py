@@ -25,11 +25,19 @@ def _watch_refusals(practice: Practice) -> Callable[[XpmError], None]:
     return heard
 
 
-def client_for(practice: Practice, *, interactive: bool = False) -> XpmClient:
-    """`interactive`: the work was asked for by a person, so it may spend the day's reserve."""
+def client_for(
+    practice: Practice, *, interactive: bool = False, creating: bool = False
+) -> XpmClient:
+    """`interactive`: the work was asked for by a person, so it may spend the day's reserve.
+    `creating`: the work adds records to XPM, which waits for a switched tenant's confirmation."""
     connection = XpmConnection.objects.filter(practice=practice).first()
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         raise XpmAuthError("XPM is not connected: an admin can connect it in Settings > Apps.")
+    if creating and not connection.tenant_confirmed:
+        raise XpmAuthError(
+            f"Nothing is created in {connection.tenant_name} until an admin confirms it as this "
+            "practice's XPM in Settings > Apps."
+        )
     return XpmClient(
         settings.XPM_API_URL,
         connection.tenant_id,

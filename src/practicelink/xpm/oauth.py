@@ -137,7 +137,8 @@ def authorization_finish(
 def connection_from_token(
     *, practice: Practice, by: Member | None, token: dict[str, Any]
 ) -> XpmConnection:
-    """Store a fresh grant's tokens and list its tenants; one tenant connects at once."""
+    """Store a fresh grant's tokens and list its tenants. A single tenant connects at once,
+    unless it is not the practice's confirmed one: a switch is always chosen knowingly."""
     tenants = _tenants(token["access_token"], practice)
     if not tenants:
         raise XpmAuthError("This Xero login gave access to no Practice Manager practice.")
@@ -149,7 +150,8 @@ def connection_from_token(
     connection.problem = ""
     connection.status = ConnectionStatus.CHOOSE_TENANT
     connection.save()
-    if len(tenants) == 1:
+    known = connection.confirmed_tenant_id
+    if len(tenants) == 1 and (not known or tenants[0].tenant_id == known):
         return tenant_choose(practice=practice, tenant_id=tenants[0].tenant_id)
     return connection
 
@@ -176,7 +178,26 @@ def tenant_choose(*, practice: Practice, tenant_id: str) -> XpmConnection:
     connection.connection_id = tenant.connection_id
     connection.status = ConnectionStatus.CONNECTED
     connection.connected_at = timezone.now()
+    if not connection.confirmed_tenant_id:
+        _confirm(connection)
     connection.save()
+    return connection
+
+
+def _confirm(connection: XpmConnection) -> None:
+    connection.confirmed_tenant_id = connection.tenant_id
+    connection.confirmed_tenant_name = connection.tenant_name
+
+
+@transaction.atomic
+def tenant_confirm(*, practice: Practice) -> XpmConnection:
+    """An admin accepts the newly connected tenant as the practice's XPM: syncs and
+    deployments may create staff, clients and jobs in it again."""
+    connection = XpmConnection.objects.select_for_update().filter(practice=practice).first()
+    if connection is None or connection.status != ConnectionStatus.CONNECTED:
+        raise XpmAuthError("Connect XPM first.")
+    _confirm(connection)
+    connection.save(update_fields=["confirmed_tenant_id", "confirmed_tenant_name"])
     return connection
 
 
@@ -184,7 +205,7 @@ def _usable_token(practice: Practice, *, lock: bool) -> tuple[XpmConnection, str
     """The connection, and its access token while it is not close to expiry."""
     rows = XpmConnection.objects.filter(practice=practice)
     connection = (rows.select_for_update() if lock else rows).first()
-    if connection is None:
+    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         raise XpmAuthError("XPM is not connected: an admin can connect it in Settings > Apps.")
     if connection.status == ConnectionStatus.NEEDS_RECONNECT:
         raise XpmReconnectNeeded(connection.problem or "XPM needs to be reconnected.")
@@ -237,9 +258,10 @@ def _refresh(connection: XpmConnection) -> str:
 
 
 def disconnect(*, practice: Practice) -> None:
-    """Forget the tokens and tell Xero (best effort: a dead grant is gone either way)."""
+    """Forget the tokens and tell Xero (best effort: a dead grant is gone either way). The
+    tenant is remembered, so connecting another one later is a switch, warned about."""
     connection = XpmConnection.objects.filter(practice=practice).first()
-    if connection is None:
+    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return
     if connection.connection_id and connection.status == ConnectionStatus.CONNECTED:
         try:
@@ -251,4 +273,8 @@ def disconnect(*, practice: Practice) -> None:
             )
         except (XpmAuthError, httpx.HTTPError):
             pass
-    connection.delete()
+    connection.status = ConnectionStatus.DISCONNECTED
+    connection.access_token_encrypted = connection.refresh_token_encrypted = ""
+    connection.expires_at = None
+    connection.connection_id = connection.problem = ""
+    connection.save()

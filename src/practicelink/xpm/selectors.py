@@ -32,9 +32,11 @@ def sync_settings(practice: Practice) -> SyncSettings:
 
 def policy_for(practice: Practice) -> Policy:
     settings = sync_settings(practice)
+    connection = XpmConnection.objects.filter(practice=practice).first()
     return Policy(
         creation_window=timedelta(hours=settings.creation_window_hours),
         auto_link=settings.auto_link,
+        may_create=connection is None or connection.tenant_confirmed,
     )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("xpm/connect/", views.connect, name="connect"),
     path("xpm/callback/", views.callback, name="callback"),
     path("xpm/tenant/", views.choose_tenant, name="choose-tenant"),
+    path("xpm/tenant/confirm/", views.confirm_tenant, name="confirm-tenant"),
     path("xpm/disconnect/", views.disconnect, name="disconnect"),
     path("xpm/sync/", views.sync_now, name="sync-now"),
     path("xpm/preview/", views.preview, name="preview"),

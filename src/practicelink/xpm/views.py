@@ -164,6 +164,22 @@ def choose_tenant(request: MemberRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
+def confirm_tenant(request: MemberRequest) -> HttpResponse:
+    try:
+        connection = oauth.tenant_confirm(practice=request.practice)
+    except oauth.XpmAuthError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{connection.tenant_name} is now this practice's XPM: syncs and deployments create "
+            "staff, clients and jobs in it.",
+        )
+    return redirect("xpm:apps")
+
+
+@require_POST
+@admin_required
 def disconnect(request: MemberRequest) -> HttpResponse:
     oauth.disconnect(practice=request.practice)
     messages.success(request, "XPM was disconnected. Links and history are kept.")

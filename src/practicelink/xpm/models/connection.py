@@ -12,10 +12,17 @@ class ConnectionStatus(models.TextChoices):
     CHOOSE_TENANT = "choose_tenant", "Choose a practice"
     CONNECTED = "connected", "Connected"
     NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    DISCONNECTED = "disconnected", "Not connected"
+    """Disconnected by an admin: tokens forgotten, the tenant remembered (to warn of a switch)."""
 
 
 class XpmConnection(models.Model):
-    """A practice's OAuth grant to one XPM tenant. Tokens are encrypted (see crypto.py)."""
+    """A practice's OAuth grant to one XPM tenant. Tokens are encrypted (see crypto.py).
+
+    `confirmed_tenant_*` is the XPM practice an admin accepted as this practice's own (the
+    first one connected, or one confirmed after a switch). While connected to another tenant,
+    syncs read it but create nothing in it.
+    """
 
     practice = models.OneToOneField(
         Practice, on_delete=models.CASCADE, related_name="xpm_connection"
@@ -32,9 +39,16 @@ class XpmConnection(models.Model):
     connected_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     problem = models.TextField(blank=True)
+    confirmed_tenant_id = models.CharField(max_length=64, blank=True)
+    confirmed_tenant_name = models.CharField(max_length=255, blank=True)
 
     def __str__(self) -> str:
         return f"{self.practice} → {self.tenant_name or '?'} ({self.status})"
+
+    @property
+    def tenant_confirmed(self) -> bool:
+        """The connected tenant is the practice's own (no confirmed one yet: the first is)."""
+        return not self.confirmed_tenant_id or self.tenant_id == self.confirmed_tenant_id
 
 
 class ConflictPolicy(models.TextChoices):

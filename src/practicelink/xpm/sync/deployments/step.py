@@ -294,7 +294,7 @@ def proposal_deploy(proposal_id: int, *, interactive: bool = True) -> float | No
     if not todo:
         return None
     try:
-        xpm = client_for(proposal.practice, interactive=interactive)
+        xpm = client_for(proposal.practice, interactive=interactive, creating=True)
     except XpmAuthError as error:
         Deployment.objects.filter(pk__in=[d.pk for d in todo]).update(problem=str(error))
         return None

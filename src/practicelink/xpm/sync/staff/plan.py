@@ -81,6 +81,14 @@ def plan_mirror(mirrored: list[StaffCopy], listed: list[StaffCopy]) -> list[Mirr
 class Policy:
     creation_window: timedelta
     auto_link: bool
+    may_create: bool = True
+    """False while the connected XPM practice is not confirmed (after a switch)."""
+
+
+NOT_CONFIRMED = (
+    "Not created in XPM until an admin confirms the newly connected XPM practice "
+    "in Settings > Apps."
+)
 
 
 class Kind(StrEnum):
@@ -147,6 +155,8 @@ def _plan_member(
             member.id,
             reason="Was linked by hand before: practicelink will not create them in XPM.",
         )
+    if not policy.may_create:
+        return Action(Kind.BLOCKED, member.id, reason=NOT_CONFIRMED)
     create_at = member.added_at + policy.creation_window
     if create_at > now:
         return Action(Kind.WAIT, member.id, create_at=create_at)
