@@ -8,8 +8,8 @@ Each figure is printed next to its floor, measured in the same run, interleaved:
 - the CSV export vs the same SQL on a bare cursor written out by a plain `csv.writer` loop,
   with the peak RSS growth of the process for each.
 Runs on a throw-away SQLite database and, when DATABASE_URL is set, also on a throw-away
-database `bench_proposals_<pid>` created on that server (after VACUUM ANALYZE, as production
-has statistics). Each target runs in its own process. Appends a JSON line to
+database `bench_proposals_<pid>` created on that server; statistics gathered (ANALYZE) before
+timing, as production has them. Each target runs in its own process. Appends a JSON line to
 bench/results/proposals_list.jsonl.
 """
 
@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bench.harness import (
-    analyze_postgresql,
+    analyze,
     environment,
     interleaved,
     peak_rss_kb,
@@ -71,7 +71,7 @@ def run(target: str, rows: int, repeat: int, explain: bool) -> None:
         )
         started = time.perf_counter()
         practice, admin_user = build(rows)
-        analyze_postgresql(db)
+        analyze(db)
         print(f"built in {time.perf_counter() - started:.1f} s")
         env = environment(db)
         print_environment(env)

@@ -47,6 +47,56 @@ def test_counts_per_status_follow_every_filter_but_status(admin_web, dataset):
     counts = {status.value: count for status, count, _ in response.context["status_counts"]}
     assert counts == {"draft": 1, "sent": 1, "accepted": 2, "declined": 0, "lost": 0}
     assert listed(response) == [7, 3]
+    assert response.context["page"].paginator.count == 2
+    assert "2 proposals" in response.content.decode()
+    both = admin_web.get(URL, {"partner": dataset.pat.pk, "status": ["draft", "accepted"]})
+    assert both.context["page"].paginator.count == 3
+    assert admin_web.get(URL, {"partner": dataset.pat.pk}).context["page"].paginator.count == 4
+
+
+def test_the_client_picker_holds_only_the_chosen_client(admin_web, practice, dataset):
+    ClientFactory.create_batch(30, practice=practice)
+    body = admin_web.get(URL).content.decode()
+    assert '<select name="client" id="id_client"><option value="">Any client</option></select>' in (
+        body
+    )
+    chosen = dataset.clients["acme"]
+    body = admin_web.get(URL, {"client": chosen.pk}).content.decode()
+    assert f'<option value="{chosen.pk}" selected>Acme, Ltd</option></select>' in body
+    assert body.count("<option") == body.count('<option value="') == body.count("</option>")
+
+
+OPTIONS_URL = reverse("proposals:client-options")
+
+
+def test_client_search_offers_matching_clients_of_this_practice_only(admin_web, dataset):
+    body = admin_web.get(OPTIONS_URL, {"client_search": "acme"}).content.decode()
+    acme = dataset.clients["acme"]
+    assert body == (
+        f'<option value="">Any client</option><option value="{acme.pk}">Acme, Ltd</option>'
+    )  # Beta Ltd's "Acme, Ltd" is not offered
+    body = admin_web.get(OPTIONS_URL, {"client_search": "CO"}).content.decode()
+    assert "The &quot;Quoted&quot; Co" in body and "Acme" not in body
+
+
+def test_client_search_keeps_the_chosen_client_and_says_when_to_type_more(
+    admin_web, practice, dataset
+):
+    ClientFactory.create_batch(60, practice=practice, name="Zed Holdings")
+    acme = dataset.clients["acme"]
+    body = admin_web.get(OPTIONS_URL, {"client_search": "zed", "client": acme.pk}).content.decode()
+    assert body.startswith(
+        f'<option value="">Any client</option><option value="{acme.pk}" selected>Acme, Ltd</option>'
+    )
+    assert body.count("Zed Holdings") == 50
+    assert body.endswith("<option disabled>More clients match: type more of the name</option>")
+    other = admin_web.get(OPTIONS_URL, {"client": dataset.other_client.pk}).content.decode()
+    assert "selected" not in other  # another practice's client is never named
+
+
+def test_client_search_needs_a_member(client, standard_web, dataset):
+    assert client.get(OPTIONS_URL).status_code == 302
+    assert standard_web.get(OPTIONS_URL, {"client_search": "acme"}).status_code == 200
 
 
 def test_filters_stay_in_links_sort_page_and_export(admin_web, dataset):
@@ -91,6 +141,7 @@ def test_queries_per_page_do_not_grow_with_page_size(
         for n in range(120)
     )
     params = {"partner": dataset.pat.pk, "status": ["draft", "sent"], "per_page": per_page}
-    # session, user, memberships; partner check; counts; page count; rows; 3 pickers
-    with django_assert_num_queries(10):
+    # session, user, memberships; partner check; status counts (the total too); rows; the two
+    # member pickers (the client picker holds only the chosen client: none here)
+    with django_assert_num_queries(8):
         assert len(listed(admin_web.get(URL, params))) == per_page

@@ -6,6 +6,7 @@ app_name = "proposals"
 urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("export.csv", views.proposal_export, name="export"),
+    path("client-options/", views.client_options, name="client-options"),
     path("new/", views.proposal_create, name="create"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from practicelink.clients import selectors as client_selectors
 from practicelink.forms import run_service
 from practicelink.proposals import exports, selectors, services
-from practicelink.proposals.filters import ProposalFilterSet
+from practicelink.proposals.filters import ProposalFilterSet, client_option_tags
 from practicelink.proposals.forms import (
     AcceptanceForm,
     JobForm,
@@ -47,6 +47,19 @@ COLUMNS = (
     ("Accepted", "accepted"),
     ("Deployment", None),
 )
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are: the status counts already know, so the
+    page needs no second COUNT over the same rows."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
 
 
 def _filterset(request: MemberRequest) -> ProposalFilterSet:
@@ -100,7 +113,11 @@ def proposal_list(request: MemberRequest) -> HttpResponse:
     counts = selectors.proposal_status_counts(
         filterset.filters_without_status() if valid else proposals
     )
-    page = Paginator(proposals, _page_size(request)).get_page(request.GET.get("page"))
+    chosen = (filterset.form.cleaned_data.get("status") if valid else None) or counts
+    paginator = CountedPaginator(
+        proposals, _page_size(request), count=sum(counts[status] for status in chosen)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     sort = filterset.form.cleaned_data.get("sort") if valid else None
     sort_key = sort[0] if sort else DEFAULT_SORT
     context = {
@@ -122,6 +139,20 @@ def proposal_list(request: MemberRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "results":
         template = "proposals/_results.html"
     return render(request, template, context)
+
+
+@require_GET
+@member_required
+def client_options(request: MemberRequest) -> HttpResponse:
+    """The client picker's type-ahead: <option>s of this practice's clients whose name holds
+    `client_search`; the client chosen now (`client`) stays first and selected."""
+    clients = client_selectors.client_list(practice=request.practice)
+    chosen_pk = request.GET.get("client", "")
+    chosen = clients.filter(pk=int(chosen_pk)).first() if chosen_pk.isdigit() else None
+    matches = client_selectors.client_filter(
+        clients.select_related(None), q=request.GET.get("client_search", "").strip()
+    )
+    return HttpResponse(client_option_tags(matches, chosen))
 
 
 @member_required

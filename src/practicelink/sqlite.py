@@ -1,0 +1,44 @@
+"""Table statistics for SQLite's query planner, which Django never gathers.
+
+Without them SQLite guesses, and guessed wrong for the proposals list filtered by partner
+(scanning every proposal of the practice instead of the partner's clients' ones: ten times slower
+at 100,000 proposals). SQLite's advice for short-lived connections is `PRAGMA optimize` just
+before closing: it analyses only the tables that this connection's queries used and whose
+statistics are missing or stale (the row count grew many times over), and is otherwise a
+no-op of microseconds. `PRAGMA analysis_limit` (settings' init_command) bounds each analysis
+to a sample, a few tens of milliseconds at 100,000 rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+logger = logging.getLogger(__name__)
+
+
+def optimize() -> None:
+    """`PRAGMA optimize` on this thread's SQLite connection, if a query opened one."""
+    if connection.vendor != "sqlite" or connection.connection is None:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
+    except DatabaseError:  # e.g. locked by a writer: statistics can wait for the next request
+        logger.info("PRAGMA optimize skipped", exc_info=True)
+
+
+class OptimizeMiddleware:
+    """Runs `optimize()` after each request (Django closes the connection after it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        optimize()
+        return response
