@@ -12,9 +12,10 @@ to a sample, a few tens of milliseconds at 100,000 rows.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -26,9 +27,9 @@ def optimize() -> None:
     if connection.vendor != "sqlite" or connection.connection is None:
         return
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA optimize")
-    except DatabaseError:  # e.g. locked by a writer: statistics can wait for the next request
+        # on the driver's connection: upkeep, not one of the request's queries
+        connection.connection.execute("PRAGMA optimize")
+    except sqlite3.DatabaseError:  # e.g. locked by a writer: the next request will do
         logger.info("PRAGMA optimize skipped", exc_info=True)
 
 
