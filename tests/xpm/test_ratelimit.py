@@ -103,6 +103,21 @@ def test_minute_limit_denies_without_sleeping(make, clock):
     call(limiter)
 
 
+def test_a_denied_call_waits_until_the_whole_minute_is_back(make, clock):
+    limiter = make(minute_limit=3)
+    for _ in range(3):
+        call(limiter)
+        clock.advance(10)
+    with pytest.raises(RateLimitDenied) as denied:
+        call(limiter)
+    # The oldest call leaves the window in 41 s, the newest in 51 s: the run comes back then,
+    # with the minute's three calls at once.
+    assert denied.value.retry_after == pytest.approx(51, abs=0.01)
+    clock.advance(denied.value.retry_after)
+    for _ in range(3):
+        call(limiter)
+
+
 def test_day_keeps_a_reserve_for_work_a_person_asked_for(make):
     limiter = make(minute_limit=1000, day_limit=10, interactive_reserve=0.2)
     for _ in range(8):

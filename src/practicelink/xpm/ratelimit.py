@@ -36,6 +36,7 @@ from django.utils.module_loading import import_string
 from pyrate_limiter import AbstractBucket, Duration, InMemoryBucket, Rate, RateItem
 from pyrate_limiter import RedisBucket as PyrateRedisBucket
 from pyrate_limiter import SQLiteBucket as PyrateSQLiteBucket
+from pyrate_limiter.buckets.redis_bucket import LuaScript
 
 from practicelink.xpm import metrics
 from practicelink.xpm.remote import RateLimitDenied
@@ -168,8 +169,17 @@ class BucketRateLimiter(ABC):
             if not decision.allowed:
                 self._lease_drop(key, lease)
                 wait_ms = decision.retry_after_ms or 1000
+                if reason == "minute":
+                    wait_ms = max(wait_ms, self._minute_refilled_ms(bucket, item.timestamp))
                 raise _denied(reason, max(wait_ms, 1) / 1000)
         return lease
+
+    def _minute_refilled_ms(self, bucket: AbstractBucket, now_ms: int) -> int:
+        """Until the practice's whole minute is back. A deferred run resumes with a full
+        minute of calls, rather than one call each time the oldest leaks out of the window
+        (which would wake it once per call and spend its calls re-reading where it was)."""
+        newest = cast(RateItem | None, bucket.peek(0))
+        return 0 if newest is None else newest.timestamp + self._minute_ms - now_ms + 1
 
     def release(self, key: str) -> None:
         """The call has its answer (or failed): free its concurrency slot."""
@@ -394,6 +404,15 @@ class SQLiteRateLimiter(BucketRateLimiter):
             self._store.execute("DELETE FROM xpm_lease WHERE lease = ?", (lease,))
 
 
+_COUNT_TO_NOW = "redis.call('ZCOUNT', bucket, window_start, now)"
+if _COUNT_TO_NOW not in LuaScript.PUT_ITEM:  # pragma: no cover - a pyrate-limiter upgrade
+    raise ImportError("pyrate-limiter's Redis script changed: check RedisRateLimiter's copy")
+_PUT_ITEM = LuaScript.PUT_ITEM.replace(
+    _COUNT_TO_NOW, "redis.call('ZCOUNT', bucket, window_start, '+inf')"
+)
+"""pyrate-limiter's Redis admission, counting every item of the window. Its own counts items up
+to the caller's clock only, so a call stamped a millisecond later by another process's clock
+is not seen, and one call too many gets in."""
 _TAKE_LEASE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
@@ -416,6 +435,7 @@ class RedisRateLimiter(BucketRateLimiter):
         self._prefix = prefix
         self._buckets: dict[tuple[str, int, int], AbstractBucket] = {}
         self._take_lease = self._redis.register_script(_TAKE_LEASE)
+        self._put_item = self._redis.script_load(_PUT_ITEM)
         self._extend_cooldown = self._redis.register_script(_COOL_DOWN)
 
     def _key(self, name: str) -> str:
@@ -424,8 +444,7 @@ class RedisRateLimiter(BucketRateLimiter):
     def _bucket(self, name: str, rate: Rate) -> AbstractBucket:
         bucket = self._buckets.get(_cache_key(name, rate))
         if bucket is None:
-            made = PyrateRedisBucket.init([rate], self._redis, self._key(name))
-            bucket = cast(AbstractBucket, made)
+            bucket = PyrateRedisBucket([rate], self._redis, self._key(name), self._put_item)
             self._buckets[_cache_key(name, rate)] = bucket
         return bucket
 

@@ -7,8 +7,9 @@ or running, and a run that is out of XPM calls is deferred rather than holding a
 Practices that XPM cooled down, or whose periodic share of the day is spent, wait for the next
 tick. Runs a person asked for (Sync now, API, deployments) are queued at a higher priority.
 
-Exactly one dispatcher is active: each tick it takes or renews a lease row in the database;
-another scheduler process stands by until the lease lapses. A run whose worker died (its
+Exactly one dispatcher is active: each tick it takes or renews a lease row in the database
+(held for three ticks, at least a minute); another scheduler process stands by until the lease
+lapses or its holder stops and hands it over. A run whose worker died (its
 heartbeat older than `XPM_RUN_LEASE_SECONDS`) is queued again, and resumes.
 """
 
@@ -194,7 +195,7 @@ def scheduler_serve(
     while not stop.is_set():
         close_old_connections()
         try:
-            now_active = dispatch_as(holder, enqueue, lease_seconds=interval * 3)
+            now_active = dispatch_as(holder, enqueue, lease_seconds=max(interval * 3, 60))
         except DatabaseError:
             logger.exception("dispatcher tick failed; trying again next tick")
         else:
