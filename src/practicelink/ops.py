@@ -29,7 +29,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from practicelink.xpm.models import SyncRun, SyncStatus
+from practicelink.xpm.models import ACTIVE_STATUSES, SyncRun, SyncStatus
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +44,14 @@ class QueueCollector(Collector):
         tasks.add_metric(["pending"], HUEY.pending_count())
         tasks.add_metric(["scheduled"], HUEY.scheduled_count())
         yield tasks
-        waiting = SyncRun.objects.filter(status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING])
+        waiting = SyncRun.objects.filter(status__in=ACTIVE_STATUSES)
         runs = GaugeMetricFamily(
-            "practicelink_sync_runs", "Sync runs queued or running", labels=["status"]
+            "practicelink_sync_runs",
+            "Sync runs queued, running or deferred (waiting for XPM's rate limit)",
+            labels=["status"],
         )
         counts = dict(waiting.values("status").annotate(n=Count("id")).values_list("status", "n"))
-        for status in (SyncStatus.QUEUED, SyncStatus.RUNNING):
+        for status in ACTIVE_STATUSES:
             runs.add_metric([status], counts.get(status, 0))
         yield runs
         oldest = waiting.filter(status=SyncStatus.QUEUED).aggregate(at=Min("created_at"))["at"]

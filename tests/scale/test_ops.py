@@ -94,6 +94,7 @@ def test_metrics_count_xpm_calls_limiter_waits_and_runs_waiting(
     assert after[minute] - before.get(minute, 0) == 1
     assert after[("practicelink_sync_runs", (("status", "queued"),))] == 1
     assert after[("practicelink_sync_runs", (("status", "running"),))] == 0
+    assert after[("practicelink_sync_runs", (("status", "deferred"),))] == 0
     assert after[("practicelink_queue_tasks", (("state", "pending"),))] == 0
     assert after[("practicelink_sync_oldest_queued_seconds", ())] >= 0
 

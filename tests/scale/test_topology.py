@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import pytest
 
-from practicelink.xpm.models import SyncRun, SyncStatus, XpmConnection
+from practicelink.xpm.models import ACTIVE_STATUSES, SyncRun, SyncStatus, XpmConnection
 from tests.scale.topology import (
     call_seconds,
     member_emails,
@@ -53,7 +53,7 @@ def calls_one_sync_makes(xpm, settings) -> int:
 
 
 def one_run_at_most_per_practice() -> None:
-    waiting = SyncRun.objects.filter(status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING])
+    waiting = SyncRun.objects.filter(status__in=ACTIVE_STATUSES)
     per_practice = defaultdict(int)
     for practice_id in waiting.values_list("practice_id", flat=True):
         per_practice[practice_id] += 1
