@@ -270,6 +270,9 @@ class WhyNotSerializer(serializers.Serializer):
             "available",
             "linked",
             "linked_to_deleted",
+            "several",
+            "linked_other_email",
+            "will_be_created",
         ]
     )
     message = serializers.CharField()

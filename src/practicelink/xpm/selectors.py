@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from practicelink.team.emails import normalise_email
 from practicelink.team.models import Member, Practice
@@ -22,7 +23,14 @@ from practicelink.xpm.models import (
 )
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.ratelimit import Budget, rate_limiter
-from practicelink.xpm.sync.staff.plan import Action, MemberSide, Policy, StaffSide, plan_staff
+from practicelink.xpm.sync.staff.plan import (
+    Action,
+    Kind,
+    MemberSide,
+    Policy,
+    StaffSide,
+    plan_staff,
+)
 
 
 def sync_settings(practice: Practice) -> SyncSettings:
@@ -70,6 +78,11 @@ def member_sides(practice: Practice) -> list[MemberSide]:
     started = set(
         StaffCreation.objects.filter(practice=practice).values_list("member_id", flat=True)
     )
+    last_change = dict(  # the sync never unlinks: an unlink is always a person's
+        LinkChange.objects.filter(practice=practice)
+        .order_by("at", "id")
+        .values_list("member_id", "linked")
+    )
     return [
         MemberSide(
             id=m.pk,
@@ -80,6 +93,7 @@ def member_sides(practice: Practice) -> list[MemberSide]:
             linked_staff_uuid=links.get(m.pk),
             linked_by_hand_before=m.pk in by_hand,
             creation_started=m.pk in started,
+            unlinked_by_hand=last_change.get(m.pk) is False,
         )
         for m in Member.objects.filter(practice=practice).order_by("added_at", "id")
     ]
@@ -122,29 +136,85 @@ class WhyNot:
 
 
 def why_not_in_dropdown(practice: Practice, email: str) -> WhyNot:
+    """What the last sync's staff, the links and the next sync's plan say about an email.
+
+    A failed last sync does not hide what is known: the answer says it may be out of date.
+    """
     wanted = normalise_email(email)
     run = last_run(practice)
     if run is None:
         return WhyNot("never_synced", "XPM has not been synced yet: press Sync now.")
-    if run.status == SyncStatus.FAILED:
-        return WhyNot("sync_failed", f"The last sync failed: {run.error} Fix it, then Sync now.")
+    failed = run.status == SyncStatus.FAILED
     matches = list(
         staff_present(practice).filter(email_normalised=wanted).select_related("link__member")
     )
-    if not matches:
-        return WhyNot(
+    answer = _staff_answer(matches) if matches else _member_answer(practice, wanted)
+    if answer is None:
+        if failed:
+            return WhyNot(
+                "sync_failed", f"The last sync failed: {run.error} Fix it, then Sync now."
+            )
+        answer = WhyNot(
             "not_in_xpm",
             f"No XPM staff has the email {email.strip()} yet: "
             "add them in XPM, then press Sync now.",
         )
-    unlinked = [s for s in matches if not hasattr(s, "link")]
-    if unlinked:
-        return WhyNot("available", f"{unlinked[0].name} is in the dropdown: pick them there.")
-    member = matches[0].link.member
+    if failed:
+        note = f" The last sync failed ({run.error}), so XPM may have changed since."
+        return WhyNot(answer.code, answer.message + note, answer.member)
+    return answer
+
+
+def _describe(staff: StaffRow, *, named: bool = False) -> str:
+    """What one XPM staff with the email is; `named` starts with its name (several staff)."""
+    if not hasattr(staff, "link"):
+        return f"{staff.name} is in the dropdown: pick them there."
+    member = staff.link.member
     if member.is_deleted:
+        linked = f"linked to the deleted member {member.name}: restore them to use this person."
+    else:
+        linked = f"already linked to {member.name}."
+    return f"{staff.name} is {linked}" if named else linked[0].upper() + linked[1:]
+
+
+def _staff_answer(matches: list[StaffRow]) -> WhyNot:
+    """One or more XPM staff have the email: say what each is."""
+    if len(matches) > 1:
+        described = " ".join(_describe(s, named=True) for s in matches)
+        return WhyNot("several", f"{len(matches)} XPM staff have this email. {described}")
+    staff = matches[0]
+    if not hasattr(staff, "link"):
+        return WhyNot("available", _describe(staff))
+    member = staff.link.member
+    code = "linked_to_deleted" if member.is_deleted else "linked"
+    return WhyNot(code, _describe(staff), member)
+
+
+def _member_answer(practice: Practice, wanted: str) -> WhyNot | None:
+    """No XPM staff has the email: a member with it may be linked by hand to a staff with
+    another email, or be due for creation in XPM."""
+    member = Member.objects.filter(practice=practice, email_normalised=wanted).first()
+    if member is None:
+        return None
+    staff = linked_staff(member)
+    if staff is not None:
         return WhyNot(
-            "linked_to_deleted",
-            f"Linked to the deleted member {member.name}: restore them to use this person.",
+            "linked_other_email",
+            f"{member.name} has this email and is linked to {staff.name} in XPM, whose email "
+            f"there is {staff.email or 'empty'}: that staff is not in the dropdown because it "
+            "is linked.",
             member,
         )
-    return WhyNot("linked", f"Already linked to {member.name}.", member)
+    action = link_plan(practice, timezone.now()).get(member.pk)
+    if action is not None and action.kind == Kind.CREATE:
+        when = "at the next sync"
+    elif action is not None and action.kind == Kind.WAIT and action.create_at is not None:
+        when = f"on {timezone.localtime(action.create_at):%Y-%m-%d %H:%M}"
+    else:
+        return None
+    return WhyNot(
+        "will_be_created",
+        f"No XPM staff has this email yet: practicelink creates {member.name} in XPM {when} "
+        "and links them (no need to add them in XPM).",
+        member,
+    )

@@ -26,6 +26,15 @@ class MemberSide:
     """The member was linked by hand at some point (it then never gets a staff created)."""
     creation_started: bool
     """A `staff.api/add` for this member was started and may have reached XPM."""
+    unlinked_by_hand: bool = False
+    """The member's last link change was an unlink by a person: it sticks (no auto-link, no
+    creation) until someone links them by hand again."""
+
+
+UNLINKED_BY_HAND = (
+    "Unlinked by hand: practicelink does not link or create them again until someone links "
+    "them by hand."
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,10 @@ def _plan_member(
 ) -> Action:
     unlinked = [s for s in same_email if s.linked_member_id is None]
     uuids = tuple(s.uuid for s in unlinked)
+    if member.unlinked_by_hand:
+        if unlinked:
+            return Action(Kind.SUGGEST, member.id, uuids, reason=UNLINKED_BY_HAND)
+        return Action(Kind.BLOCKED, member.id, reason=UNLINKED_BY_HAND)
     if len(unlinked) == 1 and (policy.auto_link or member.creation_started):
         return Action(Kind.LINK, member.id, uuids)
     if unlinked:

@@ -191,7 +191,10 @@ def _link_by_email(ctx: SyncContext, planned: Planned, member: Member, uuid: str
     if creation:
         creation.delete()
     how = "the staff practicelink created" if creation else "same email"
-    return planned.but(message=f"Linked {member.name} ↔ {staff.name} ({how}).")
+    message = f"Linked {member.name} ↔ {staff.name} ({how})."
+    if " ".join(member.name.split()).casefold() != " ".join(staff.name.split()).casefold():
+        message += f" The names differ: {member.name} here, {staff.name} in XPM."
+    return planned.but(message=message)
 
 
 def _create_staff(ctx: SyncContext, planned: Planned, member: Member) -> Planned:
