@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from practicelink.xpm.models import ConnectionStatus, XpmConnection
+from practicelink.xpm.models import ConnectionStatus, SyncSettings, XpmConnection
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import sign_in
 from tests.xpm.conftest import xpm, xpm_server  # noqa: F401 - fixtures
@@ -47,8 +47,36 @@ def test_admin_connects_disconnects_and_reconnects(
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Disconnect").click()
     expect(page.get_by_text("Not connected.")).to_be_visible()
-    assert not XpmConnection.objects.filter(practice=admin.practice).exists()
+    connection.refresh_from_db()  # the tenant is remembered (a later switch is warned), no token
+    assert (connection.status, connection.access_token_encrypted) == (
+        ConnectionStatus.DISCONNECTED,
+        "",
+    )
 
     page.get_by_role("button", name="Connect to XPM").click()
     allow_only(page, xpm.tenant_id)
     expect(page.get_by_text("Connected to Alpha XPM in XPM.")).to_be_visible()
+
+
+def test_the_browser_refuses_out_of_range_settings_as_the_server_does(
+    page: Page,
+    live_server,
+    admin,
+    xpm,  # noqa: F811
+    settings,
+):
+    settings.SITE_URL = live_server.url
+    sign_in(page, live_server.url, admin.email, PASSWORD)
+    page.goto(f"{live_server.url}/settings/apps/")
+    page.get_by_role("button", name="Connect to XPM").click()
+    allow_only(page, xpm.tenant_id)
+    window = page.get_by_label("Creation window (hours)")
+    window.fill("100000000")
+    page.get_by_role("button", name="Save settings").click()
+    assert window.evaluate("input => input.validity.rangeOverflow") is True
+    assert window.evaluate("input => input.max") == "8760"
+    assert page.get_by_label("Sync every (minutes)").evaluate("input => input.min") == "1"
+    window.fill("8760")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("XPM sync settings saved.")).to_be_visible()
+    assert SyncSettings.objects.get(practice=admin.practice).creation_window_hours == 8760
