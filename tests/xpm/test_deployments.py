@@ -17,8 +17,9 @@ from practicelink.xpm import services as link_services
 from practicelink.xpm.deployments import deployment_redeploy
 from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import ClientLink, Deployment, DeploymentStatus
+from practicelink.xpm.sync.deployments.deploy import Result, deploy_one
 from practicelink.xpm.sync.deployments.plan import job_number
-from practicelink.xpm.sync.deployments.step import Result, deploy_one
+from tests.xpm.conftest import sync
 from tests.xpm.deployment_setup import LINES, planned_proposal, team, xpm_jobs
 from xpm_emulator.models import Client as EmulatedClient
 
@@ -230,3 +231,47 @@ def test_a_doubtful_client_waits_in_review_and_the_job_waits_with_it(practice, a
     assert "Acme Ltd waits in the review queue" in deployment.problem
     assert "Clients > Review" in deployment.problem
     assert xpm_jobs(xpm) == [] and "client.api/add" not in xpm.writes()
+
+
+def test_the_next_sync_shows_the_gap_then_completes_the_job_once_linked(practice, admin, team, xpm):
+    staff_row = team.pat.xpm_link.staff
+    link_services.link_delete(practice=practice, member=team.pat)
+    proposal_accept(practice=practice, proposal=planned_proposal(practice, team), by=admin)
+    deployment = Deployment.objects.get()
+    assert deployment.status == DeploymentStatus.PARTLY
+
+    xpm.server.clear_calls()
+    run = sync(practice)
+    [gap] = run.events.filter(step="deployments")
+    assert (gap.action, gap.outcome) == ("job_gap", "skipped")
+    assert gap.message.startswith("Partner Pat Partner is not linked to XPM staff.")
+    assert "job.api/assign" not in xpm.writes()
+
+    link_services.link_create(practice=practice, member=team.pat, staff=staff_row)
+    preview = sync(practice, dry_run=True)
+    [planned] = preview.events.filter(step="deployments")
+    assert (planned.action, planned.outcome) == ("job_complete", "planned")
+    assert Deployment.objects.get().status == DeploymentStatus.PARTLY
+
+    run = sync(practice)
+    [done] = run.events.filter(step="deployments")
+    assert (done.action, done.outcome, done.message) == (
+        "job_complete",
+        "done",
+        f"Job {deployment.job_number} is deployed.",
+    )
+    assert Deployment.objects.get().status == DeploymentStatus.DEPLOYED
+    assert xpm_jobs(xpm)[0].partner_uuid == team.staff["Pat Partner"]
+    assert len(xpm_jobs(xpm)) == 1
+    assert not sync(practice).events.filter(step="deployments").exists()
+
+
+def test_a_deployment_left_pending_is_finished_by_the_next_sync(practice, admin, team, xpm):
+    xpm.server.add_fault("job.api/add", "503")
+    proposal_accept(practice=practice, proposal=planned_proposal(practice, team), by=admin)
+    assert Deployment.objects.get().status == DeploymentStatus.PENDING
+    run = sync(practice)
+    [done] = run.events.filter(step="deployments")
+    assert (done.action, done.outcome) == ("job_deploy", "done")
+    assert Deployment.objects.get().status == DeploymentStatus.DEPLOYED
+    assert len(xpm_jobs(xpm)) == 1

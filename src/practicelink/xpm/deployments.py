@@ -9,7 +9,7 @@ from django.db import transaction
 from practicelink.proposals.models import Proposal, Status
 from practicelink.team.models import Practice
 from practicelink.xpm.models import Deployment
-from practicelink.xpm.sync.deployments.step import deployments_create, proposal_summary
+from practicelink.xpm.sync.deployments.deploy import deployments_create, proposal_summary
 from practicelink.xpm.tasks import deployment_task
 
 

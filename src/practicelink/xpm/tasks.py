@@ -20,7 +20,7 @@ from practicelink.xpm.models import SyncRun, SyncTrigger
 from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import XpmError
 from practicelink.xpm.sync.clients.pairs import client_push
-from practicelink.xpm.sync.deployments.step import proposal_deploy
+from practicelink.xpm.sync.deployments.deploy import proposal_deploy
 from practicelink.xpm.sync.engine import Outcome, run_execute
 from practicelink.xpm.sync.scheduler import dispatch_as
 

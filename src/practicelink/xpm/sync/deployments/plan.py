@@ -82,8 +82,7 @@ def plan_deployment(wanted: WantedJob, found: Job | None) -> DeploymentPlan:
             category_uuid=wanted.category_uuid or None,
             budget=wanted.budget,
         )
-    people = [p for p in (wanted.partner, wanted.manager, *wanted.staff) if p is not None]
-    missing = tuple(dict.fromkeys(_gap(p) for p in people if p.staff_uuid is None))
+    missing = gaps((wanted.partner, wanted.manager, *wanted.staff))
     partner = _changed(wanted.partner, found.partner.uuid if found and found.partner else None)
     manager = _changed(wanted.manager, found.manager.uuid if found and found.manager else None)
     on_job = {ref.uuid for ref in found.assigned} if found else set()
@@ -105,3 +104,17 @@ def _changed(person: Person | None, current: str | None) -> str | None:
     if person is None or person.staff_uuid is None or person.staff_uuid == current:
         return None
     return person.staff_uuid
+
+
+def gaps(people: tuple[Person | None, ...]) -> tuple[str, ...]:
+    """What cannot be put on a job, once per sentence."""
+    return tuple(dict.fromkeys(_gap(p) for p in people if p is not None and p.staff_uuid is None))
+
+
+def sync_action(status: str, missing_then: tuple[str, ...], missing_now: tuple[str, ...]) -> str:
+    """What a sync does with a deployment that is not done: "deploy" one still pending,
+    "complete" a partly deployed one whose gap can now be filled (someone was linked since),
+    or "wait" (the gap remains: the sync log shows it)."""
+    if status == "pending":
+        return "deploy"
+    return "complete" if set(missing_then) - set(missing_now) else "wait"
