@@ -14,10 +14,12 @@ from practicelink.team import views as team_views
 from practicelink.team.api import MemberViewSet
 from practicelink.xpm.api import (
     BudgetView,
+    ConnectionView,
     LinkViewSet,
     MemberStateViewSet,
     SyncRunViewSet,
     SyncSettingsView,
+    TenantConfirmView,
     UnlinkedStaffViewSet,
     WhyNotView,
 )
@@ -66,6 +68,8 @@ urlpatterns = [
     path("api/v1/xpm/why-not/", WhyNotView.as_view(), name="xpm-why-not"),
     path("api/v1/xpm/budget/", BudgetView.as_view(), name="xpm-budget"),
     path("api/v1/xpm/settings/", SyncSettingsView.as_view(), name="xpm-settings"),
+    path("api/v1/xpm/connection/", ConnectionView.as_view(), name="xpm-connection"),
+    path("api/v1/xpm/connection/confirm/", TenantConfirmView.as_view(), name="xpm-tenant-confirm"),
     path("api/v1/signup/", signup_views.SignUpView.as_view(), name="api-signup"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

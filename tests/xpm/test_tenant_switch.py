@@ -23,6 +23,7 @@ from practicelink.xpm.models import (
     XpmConnection,
 )
 from practicelink.xpm.sync.staff.plan import NOT_CONFIRMED
+from tests.conftest import api_for
 from tests.xpm.conftest import sync
 from tests.xpm.deployment_setup import planned_proposal, team, xpm_jobs
 from tests.xpm.test_oauth import consent, finish, start
@@ -149,3 +150,33 @@ def test_deployments_wait_for_the_confirmation(practice, admin, team, xpm):
 def test_confirming_needs_a_connection(admin_web, practice):
     page = text(admin_web.post(reverse("xpm:confirm-tenant"), follow=True))
     assert "Connect XPM first." in page
+
+
+@pytest.mark.django_db
+def test_the_api_shows_the_connection_and_confirms_a_switched_tenant(
+    admin_api, standard, practice, connected
+):
+    assert admin_api.post("/api/v1/xpm/connection/confirm/").status_code == 200
+    XpmConnection.objects.filter(pk=connected.pk).update(
+        confirmed_tenant_id="the-old-one", confirmed_tenant_name="Old XPM"
+    )
+    shown = admin_api.get("/api/v1/xpm/connection/").json()
+    assert (shown["status"], shown["tenant_confirmed"], shown["confirmed_tenant_name"]) == (
+        "connected",
+        False,
+        "Old XPM",
+    )
+    assert api_for(standard).post("/api/v1/xpm/connection/confirm/").status_code == 403
+    confirmed = admin_api.post("/api/v1/xpm/connection/confirm/").json()
+    assert (confirmed["tenant_confirmed"], confirmed["confirmed_tenant_name"]) == (
+        True,
+        "Alpha XPM",
+    )
+    XpmConnection.objects.filter(pk=connected.pk).update(status=ConnectionStatus.DISCONNECTED)
+    refused = admin_api.post("/api/v1/xpm/connection/confirm/")
+    assert (refused.status_code, refused.json()) == (400, {"detail": ["Connect XPM first."]})
+
+
+@pytest.mark.django_db
+def test_the_api_says_when_xpm_was_never_connected(admin_api):
+    assert admin_api.get("/api/v1/xpm/connection/").status_code == 404

@@ -25,9 +25,10 @@ from practicelink.api import PracticeScoped
 from practicelink.team.models import Member, Practice
 from practicelink.team.permissions import IsPracticeAdminOrReadOnly
 from practicelink.team.selectors import member_get, member_list
-from practicelink.xpm import selectors, services
+from practicelink.xpm import oauth, selectors, services
 from practicelink.xpm.models import (
     ConflictPolicy,
+    ConnectionStatus,
     LinkMethod,
     StaffLink,
     SyncEvent,
@@ -35,6 +36,7 @@ from practicelink.xpm.models import (
     SyncSettings,
     SyncStatus,
     SyncTrigger,
+    XpmConnection,
 )
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.services.runs import sync_request
@@ -410,3 +412,49 @@ class SyncRunViewSet(
         )
         run.refresh_from_db()
         return Response(SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ConnectionSerializer(serializers.ModelSerializer):
+    status = ChoicesField(ConnectionStatus, read_only=True)
+    tenant_confirmed = serializers.BooleanField(
+        read_only=True,
+        help_text="False after a switch to another XPM practice: nothing is created in it "
+        "until an admin confirms it.",
+    )
+
+    class Meta:
+        model = XpmConnection
+        fields = [
+            "status",
+            "tenant_id",
+            "tenant_name",
+            "tenant_confirmed",
+            "confirmed_tenant_name",
+            "connected_at",
+            "problem",
+        ]
+        read_only_fields = fields
+
+
+class ConnectionView(PracticeScoped, APIView):
+    """The practice's XPM connection as the Apps card shows it (404 when never connected)."""
+
+    @extend_schema(responses={200: ConnectionSerializer, 404: None})
+    def get(self, request: Request) -> Response:
+        connection = get_object_or_404(XpmConnection, practice=self.practice)
+        return Response(ConnectionSerializer(connection).data)
+
+
+class TenantConfirmView(PracticeScoped, APIView):
+    """Confirm the connected XPM practice as this practice's own after a switch: syncs and
+    deployments create staff, clients and jobs in it again."""
+
+    permission_classes = [IsPracticeAdminOrReadOnly]
+
+    @extend_schema(request=None, responses={200: ConnectionSerializer})
+    def post(self, request: Request) -> Response:
+        try:
+            connection = oauth.tenant_confirm(practice=self.practice)
+        except oauth.XpmAuthError as error:
+            raise serializers.ValidationError({"detail": [str(error)]}) from error
+        return Response(ConnectionSerializer(connection).data)
