@@ -4,7 +4,9 @@
 
 On a temporary SQLite database (or a fresh test database of DATABASE_URL's server when set).
 Prints: the first sync (mirror N staff, auto-link N members by email), a second sync (nothing
-to do), a dry run, and a sync that creates `--creates` staff in XPM, with XPM calls made.
+to do), a dry run, and a sync that creates `--creates` staff in XPM, with XPM calls made. Each
+next to its floor: parsing the same staff list XML (fetched once from the emulator) with the
+XPM client's codec, the least a sync that reads it can cost.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import os
 import tempfile
 import time
 from pathlib import Path
+
+import httpx
+
+from bench.harness import interleaved, summary
 
 
 def main() -> None:
@@ -58,6 +64,7 @@ def measure(count: int, creates: int, vendor: str) -> None:
         SyncTrigger,
         XpmConnection,
     )
+    from practicelink.xpm.remote import codec
     from practicelink.xpm.sync.engine import run_execute
     from xpm_emulator.config import EmulatorConfig
     from xpm_emulator.models import Staff, Tenant
@@ -91,6 +98,19 @@ def measure(count: int, creates: int, vendor: str) -> None:
             for i in range(count)
         )
 
+        xml = httpx.get(
+            f"{xpm.api_url}/staff.api/list",
+            headers={"Authorization": f"Bearer {access}", "Xero-Tenant-Id": tenant.tenant_id},
+        ).content
+
+        def parse() -> int:
+            return len(
+                codec.many(codec.parse_response(xml), "StaffList", "Staff", codec.parse_staff)
+            )
+
+        floor = summary(interleaved({"parse": parse}, 5)["parse"])["median"]
+        print(f"floor: parsing the staff list XML ({len(xml):,} bytes) takes {floor:.0f} ms")
+
         def timed_sync(label: str, *, dry_run: bool = False) -> None:
             xpm.clear_calls()
             run = SyncRun.objects.create(
@@ -102,8 +122,8 @@ def measure(count: int, creates: int, vendor: str) -> None:
             run.refresh_from_db()
             calls = len(xpm.calls(tenant.tenant_id))
             print(
-                f"{label:<44} {elapsed * 1000:9.0f} ms  {calls:4d} XPM calls  "
-                f"{run.events.count():6d} events  status {run.status}"
+                f"{label:<44} {elapsed * 1000:9.0f} ms  {elapsed * 1000 / floor:5.1f}x floor  "
+                f"{calls:4d} XPM calls  {run.events.count():6d} events  status {run.status}"
             )
 
         print(f"\n== staff sync on {vendor}: {count:,} members, {count:,} XPM staff")
