@@ -5,8 +5,8 @@ Without them SQLite guesses, and guessed wrong for the proposals list filtered b
 at 100,000 proposals). SQLite's advice for short-lived connections is `PRAGMA optimize` just
 before closing: it analyses only the tables that this connection's queries used and whose
 statistics are missing or stale (the row count grew many times over), and is otherwise a
-no-op of microseconds. `PRAGMA analysis_limit` (settings' init_command) bounds each analysis
-to a sample, a few tens of milliseconds at 100,000 rows.
+no-op of microseconds. The analysis reads whole indexes: a sampled one (`analysis_limit`)
+misjudged the partner filter again at 100,000 proposals.
 """
 
 from __future__ import annotations
