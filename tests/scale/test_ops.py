@@ -19,6 +19,7 @@ from practicelink.xpm.ratelimit import rate_limiter
 from practicelink.xpm.remote import RateLimitDenied
 from practicelink.xpm.services.runs import sync_request
 from practicelink.xpm.tasks import sync_run_task
+from tests.xpm.conftest import sync
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,18 @@ def test_metrics_are_for_this_host_or_the_bearer_of_the_token(settings):
     wrong = elsewhere.get("/metrics", headers={"Authorization": "Bearer guess"})
     assert wrong.status_code == 403
     assert scrape(Authorization="Bearer s3cret-scrape-token")
+
+
+def test_metrics_time_each_step_of_a_sync_by_outcome(practice, connected, xpm):
+    steps = [("staff", "succeeded"), ("catalogue", "succeeded")]
+    samples = [
+        ("practicelink_sync_step_seconds_count", (("outcome", outcome), ("step", step)))
+        for step, outcome in steps
+    ]
+    before = scrape()
+    sync(practice)
+    after = scrape()
+    assert [after[sample] - before.get(sample, 0) for sample in samples] == [1, 1]
 
 
 def test_a_sync_logs_one_json_line_with_its_practice_and_run(practice, connected, xpm, caplog):

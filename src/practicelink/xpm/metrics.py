@@ -6,6 +6,10 @@ so the web process's /metrics adds up the whole host (see `practicelink.ops`).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 from prometheus_client import Counter, Histogram
 
@@ -35,6 +39,18 @@ STEP_SECONDS = Histogram(
     ["step", "outcome"],
     buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
 )
+
+
+@contextmanager
+def step_timed(step: str) -> Iterator[dict[str, str]]:
+    """Time a sync step; the caller sets `["outcome"]`, a step cut short (deferred, failed)
+    counts as "stopped"."""
+    labels = {"step": step, "outcome": "stopped"}
+    started = time.monotonic()
+    try:
+        yield labels
+    finally:
+        STEP_SECONDS.labels(**labels).observe(time.monotonic() - started)
 
 
 def endpoint_of(url: httpx.URL) -> str:

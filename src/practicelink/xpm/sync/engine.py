@@ -25,6 +25,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from practicelink.team.models import Member, Practice
+from practicelink.xpm import metrics
 from practicelink.xpm.models import (
     ACTIVE_STATUSES,
     ConnectionStatus,
@@ -223,7 +224,8 @@ def run_execute(
                 if step.name in steps:
                     continue  # finished before the run was deferred
                 current = step.name
-                steps[step.name] = _run_step(ctx, step)
+                with metrics.step_timed(step.name) as timed:
+                    steps[step.name] = timed["outcome"] = _run_step(ctx, step)
     except _Deferred as deferred:
         steps[current] = StepOutcome.DEFERRED
         _defer(run, steps, deferred.wait)
