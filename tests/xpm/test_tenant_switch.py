@@ -141,6 +141,9 @@ def test_deployments_wait_for_the_confirmation(practice, admin, team, xpm):
         "Settings > Apps."
     )
     assert xpm_jobs(xpm) == []
+    waiting = sync(practice).events.get(action="job_wait")
+    assert NOT_CONFIRMED in waiting.message
+    assert xpm_jobs(xpm) == []
     oauth.tenant_confirm(practice=practice)
     deployment_redeploy(practice=practice, proposal=proposal)
     assert len(xpm_jobs(xpm)) == 1

@@ -40,12 +40,17 @@ def sync_settings(practice: Practice) -> SyncSettings:
 
 def policy_for(practice: Practice) -> Policy:
     settings = sync_settings(practice)
-    connection = XpmConnection.objects.filter(practice=practice).first()
     return Policy(
         creation_window=timedelta(hours=settings.creation_window_hours),
         auto_link=settings.auto_link,
-        may_create=connection is None or connection.tenant_confirmed,
+        may_create=tenant_confirmed(practice),
     )
+
+
+def tenant_confirmed(practice: Practice) -> bool:
+    """Records may be created in the connected XPM practice (not after an unconfirmed switch)."""
+    connection = XpmConnection.objects.filter(practice=practice).first()
+    return connection is None or connection.tenant_confirmed
 
 
 def staff_present(practice: Practice) -> QuerySet[StaffRow]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from practicelink.xpm.models import Deployment, DeploymentStatus, EventOutcome, SubjectKind
+from practicelink.xpm.selectors import tenant_confirmed
 from practicelink.xpm.sync.deployments.deploy import Result, deploy_one, job_people
 from practicelink.xpm.sync.deployments.plan import gaps, sync_action
+from practicelink.xpm.sync.staff.plan import NOT_CONFIRMED
 from practicelink.xpm.sync.steps import ActionFailed, Planned, Step, Subject, SyncContext
 
 
@@ -48,10 +50,19 @@ class DeploymentsStep(Step[list[Open]]):
 
     def plan(self, ctx: SyncContext, state: list[Open]) -> list[Planned]:
         planned = []
+        confirmed = tenant_confirmed(ctx.practice)
         for item in state:
             row = item.deployment
             action = sync_action(row.status, tuple(row.missing), item.missing_now)
             subject = _subject(row)
+            if not confirmed:
+                message = f"Job {row.job_number} waits: {NOT_CONFIRMED}"
+                planned.append(
+                    Planned(
+                        "job_wait", subject, message, writes=False, outcome=EventOutcome.SKIPPED
+                    )
+                )
+                continue
             if action == "wait":
                 message = " ".join(item.missing_now) + " Linking them completes the job."
                 planned.append(
