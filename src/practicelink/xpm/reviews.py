@@ -31,7 +31,6 @@ from practicelink.xpm.sync.clients.linking import (
 from practicelink.xpm.sync.clients.pairs import (
     DEFERRING,
     Pairs,
-    Tally,
     client_push,
     remote_of,
     remote_of_mirror,
@@ -71,7 +70,7 @@ def review_link(
 ) -> ClientMatch:
     """Accept a candidate (or pick another, `key` being any unlinked client of the other side):
     link the pair and bring it into agreement."""
-    pairs = Pairs.of(practice, xpm, Tally(), timezone.now())
+    pairs = Pairs.of(practice, xpm, timezone.now())
     item = _still_open(practice, item)
     if item.side == MatchSide.XPM:
         client = Client.objects.filter(practice=practice, pk=_client_id(key)).first()
@@ -104,7 +103,7 @@ def review_create(
 ) -> ClientMatch:
     """None of the candidates: an XPM client comes in as a new client here; a client here is
     created in XPM (looked up first, write-ahead, as always)."""
-    pairs = Pairs.of(practice, xpm, Tally(), timezone.now())
+    pairs = Pairs.of(practice, xpm, timezone.now())
     item = _still_open(practice, item)
     if item.side == MatchSide.XPM:
         row = ClientMirror.objects.get(practice=practice, uuid=item.uuid)

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 STEPS: tuple[str, ...] = (
     "practicelink.xpm.sync.staff.step.StaffStep",
     "practicelink.xpm.sync.catalogue.CatalogueStep",
+    "practicelink.xpm.sync.clients.step.ClientsStep",
     "practicelink.xpm.sync.deployments.step.DeploymentsStep",
 )
 """Every step, in the order a run executes them."""

@@ -1,8 +1,8 @@
-"""Clients against an emulated XPM over HTTP: arrange both sides, run the clients step."""
+"""Clients against an emulated XPM over HTTP: arrange both sides, run syncs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,29 +13,18 @@ from practicelink.clients.models import Client
 from practicelink.team.models import Member, Practice
 from practicelink.xpm.crypto import decrypt
 from practicelink.xpm.models import Staff as StaffRow
-from practicelink.xpm.models import StaffLink, XpmConnection
+from practicelink.xpm.models import StaffLink, SyncRun, SyncTrigger, XpmConnection
 from practicelink.xpm.remote import NoLimit, RateLimitDenied, RetryPolicy, XpmClient
-from practicelink.xpm.sync.clients.step import clients_reconcile
+from practicelink.xpm.sync.clients.step import ClientsStep
+from practicelink.xpm.sync.engine import run_execute
+from practicelink.xpm.sync.events import Recorder
+from practicelink.xpm.sync.steps import SyncContext
 from tests.factories import MemberFactory
 from tests.xpm.conftest import XpmTenant
 from xpm_emulator.models import Client as EmulatedClient
 from xpm_emulator.models import Tenant
 
 STAMP = "%Y-%m-%dT%H:%M:%S"
-
-
-@dataclass
-class Log:
-    """The step's actions as a list, for asserting on."""
-
-    dry_run: bool = False
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    def record(self, action: str, outcome: str, **details: Any) -> None:
-        self.events.append({"action": action, "outcome": outcome, **details})
-
-    def actions(self, outcome: str | None = None) -> list[str]:
-        return [e["action"] for e in self.events if outcome in (None, e["outcome"])]
 
 
 class Allowance(NoLimit):
@@ -120,20 +109,29 @@ class Both:
             retry=RetryPolicy(attempts=2, backoff=0.0),
         )
 
-    def sync(
-        self,
-        *,
-        now: datetime | None = None,
-        dry_run: bool = False,
-        limiter: NoLimit | None = None,
-    ) -> Log:
-        log = Log(dry_run=dry_run)
+    def sync(self, *, now: datetime | None = None, dry_run: bool = False) -> SyncRun:
+        """One sync through the engine (staff, catalogue, clients...), at a chosen time."""
+        run = SyncRun.objects.create(
+            practice=self.practice, trigger=SyncTrigger.API, dry_run=dry_run
+        )
+        run_execute(run.pk, client_factory=lambda _: self.client(), now=now or timezone.now())
+        run.refresh_from_db()
+        return run
+
+    def read(self, *, now: datetime, limiter: NoLimit) -> None:
+        """The clients step's read alone, paced by `limiter` (a run's first phase)."""
+        run = SyncRun.objects.create(practice=self.practice, trigger=SyncTrigger.API)
         with self.client(limiter) as xpm:
-            clients_reconcile(self.practice, xpm, log, now or timezone.now())
-        return log
+            ctx = SyncContext(run, self.practice, xpm, now, False, Recorder(run))
+            ClientsStep().read(ctx)
 
     def calls(self) -> list[str]:
-        return [f"{c['method']} {c['endpoint']}" for c in self.xpm.server.calls(self.xpm.tenant_id)]
+        """The client calls XPM received (the other steps' calls left out)."""
+        return [
+            f"{c['method']} {c['endpoint']}"
+            for c in self.xpm.server.calls(self.xpm.tenant_id)
+            if c["endpoint"].startswith("client.api")
+        ]
 
     def local(self, name: str) -> Client:
         return Client.objects.get(practice=self.practice, name=name)
@@ -142,3 +140,11 @@ class Both:
 @pytest.fixture
 def both(practice, connected, xpm) -> Both:
     return Both(practice, xpm)
+
+
+def actions(run: SyncRun, outcome: str | None = None) -> list[str]:
+    """The clients step's actions in a run, in order (optionally those with one outcome)."""
+    events = run.events.filter(step="clients")
+    if outcome is not None:
+        events = events.filter(outcome=outcome)
+    return list(events.values_list("action", flat=True))

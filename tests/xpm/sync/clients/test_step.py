@@ -13,10 +13,11 @@ from practicelink.xpm.models import (
     ClientCursor,
     ClientLink,
     ClientMatch,
+    SyncSettings,
 )
 from practicelink.xpm.remote import RateLimitDenied
 from practicelink.xpm.sync.clients import step
-from tests.xpm.sync.clients.conftest import Allowance
+from tests.xpm.sync.clients.conftest import Allowance, actions
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +28,14 @@ def test_first_import_brings_xpm_clients_with_partner_and_manager(both):
     both.add_xpm_client("Harbour View Cafe", "hv@example.com", partner=s_ann, manager=s_bob)
     both.add_xpm_client("Northwind Ltd", partner=s_bob)
 
-    log = both.sync()
+    run = both.sync()
 
     cafe, northwind = both.local("Harbour View Cafe"), both.local("Northwind Ltd")
     assert (cafe.email, cafe.partner, cafe.manager) == ("hv@example.com", ann, bob)
     assert (northwind.partner, northwind.manager) == (bob, None)
     assert ClientLink.objects.filter(practice=both.practice).count() == 2
-    assert log.actions().count("client_import") == 2
+    assert actions(run) == ["client_import", "client_import"]
+    assert run.status == "succeeded"
     assert both.calls() == ["GET client.api/paged-list"]
 
 
@@ -43,10 +45,10 @@ def test_no_change_sync_costs_one_client_call(both):
     both.sync(now=now)
     both.xpm.server.clear_calls()
 
-    log = both.sync(now=now + timedelta(minutes=5))
+    run = both.sync(now=now + timedelta(minutes=5))
 
     assert both.calls() == ["GET client.api/list"]
-    assert log.events == []
+    assert actions(run) == []
 
 
 def test_first_import_of_1001_clients_takes_three_calls(both):
@@ -72,11 +74,18 @@ def test_partner_changed_in_xpm_shows_here_and_here_shows_in_xpm(both):
     both.change_xpm(cafe_xpm, account_manager_uuid=s_bob)
     mill = both.local("Old Mill Bakery")
     client_update(practice=both.practice, client=mill, name=mill.name, partner=bob, manager=ann)
-    log = both.sync(now=now + timedelta(minutes=5))
+    run = both.sync(now=now + timedelta(minutes=5))
 
     assert both.local("Harbour View Cafe").partner == bob
     assert (mill_xpm.account_manager_uuid, mill_xpm.job_manager_uuid) == (s_bob, s_ann)
-    assert "client_to_xpm" in log.actions("done") and "client_from_xpm" in log.actions("done")
+    events = {e.subject_label: e for e in run.events.filter(action="client_sync")}
+    assert events["Harbour View Cafe"].message == "Harbour View Cafe: partner taken from XPM."
+    assert events["Harbour View Cafe"].after == {"partner": "Bob Manager"}
+    assert events["Old Mill Bakery"].message == "Old Mill Bakery: partner, manager sent to XPM."
+    assert events["Old Mill Bakery"].after == {
+        "partner in XPM": "Bob Manager",
+        "manager in XPM": "Ann Partner",
+    }
 
 
 def test_push_sends_the_full_record_so_strict_update_loses_nothing(both):
@@ -129,14 +138,14 @@ def test_doubtful_matches_wait_for_review_and_nothing_is_adopted(both, ours, the
         client_create(practice=both.practice, name=name, allow_duplicate=True)
     both.add_xpm_client(theirs)
 
-    log = both.sync()
+    run = both.sync()
 
     item = ClientMatch.objects.get(practice=both.practice, status="open")
     assert (item.side, item.name) == ("xpm", theirs)
     assert sorted(c["name"] for c in item.candidates) == sorted(ours)
     assert not ClientLink.objects.filter(practice=both.practice).exists()
     assert Client.objects.filter(practice=both.practice).count() == len(ours)
-    assert log.actions("suggested") == ["client_review"]
+    assert actions(run) == ["client_review"]
     both.sync(now=timezone.now() + timedelta(minutes=5))
     assert ClientMatch.objects.filter(practice=both.practice).count() == 1
 
@@ -161,8 +170,9 @@ def test_cursor_stays_when_the_pull_fails(both):
     both.sync(now=now)
     before = ClientCursor.objects.get(practice=both.practice).modified_since
     both.xpm.server.add_fault("client.api/list", "500", count=3)
-    with pytest.raises(Exception, match="500"):
-        both.sync(now=now + timedelta(minutes=5))
+    run = both.sync(now=now + timedelta(minutes=5))
+    assert (run.status, run.steps["clients"]) == ("failed", "failed")
+    assert "500" in run.error
     assert ClientCursor.objects.get(practice=both.practice).modified_since == before
 
 
@@ -178,14 +188,13 @@ def test_archived_in_xpm_is_archived_here_after_the_full_pass_not_a_failed_one(b
 
     later = now + step.FULL_PASS_EVERY
     both.xpm.server.add_fault("client.api/paged-list", "500", count=3)
-    with pytest.raises(Exception, match="500"):
-        both.sync(now=later)
+    assert both.sync(now=later).status == "failed"
     assert not both.local("Bluegum Bakery").archived
 
-    log = both.sync(now=later)
+    run = both.sync(now=later)
     assert both.local("Bluegum Bakery").archived
     assert not both.local("Acme").archived and not both.local("Zenith").archived
-    assert log.actions("done") == ["client_archived"]
+    assert actions(run, "done") == ["client_archive"]
 
 
 def test_a_client_missed_by_shifting_pages_is_looked_up_not_archived(both, monkeypatch):
@@ -197,16 +206,16 @@ def test_a_client_missed_by_shifting_pages_is_looked_up_not_archived(both, monke
     both.sync(now=now)
     later = now + step.FULL_PASS_EVERY
     with pytest.raises(RateLimitDenied):
-        both.sync(now=later, limiter=Allowance(1))  # page 1 read: Acme
+        both.read(now=later, limiter=Allowance(1))  # page 1 read: Acme
     # Acme is archived between two pages: the saved offset now skips Bluegum Bakery.
     acme.is_archived = True
     both.xpm.server.clear_calls()
 
-    log = both.sync(now=later)
+    run = both.sync(now=later)
 
     assert both.calls().count("GET client.api/get") == 1  # Bluegum, looked up
     assert not both.local("Bluegum Bakery").archived
-    assert log.actions() == []
+    assert actions(run) == []
     # Acme was listed before it was archived: the next full pass notices it.
     both.sync(now=later + step.FULL_PASS_EVERY)
     assert both.local("Acme").archived
@@ -218,10 +227,9 @@ def test_first_import_resumes_at_its_checkpoint_after_a_deferral(both, monkeypat
         both.add_xpm_client(name)
     now = timezone.now()
     with pytest.raises(RateLimitDenied):
-        both.sync(now=now, limiter=Allowance(2))  # pages 1 and 2, then denied
+        both.read(now=now, limiter=Allowance(2))  # pages 1 and 2, then denied
     cursor = ClientCursor.objects.get(practice=both.practice)
     assert (cursor.pass_pages, cursor.pass_clients, cursor.modified_since) == (2, 4, None)
-    assert Client.objects.filter(practice=both.practice).count() == 4
     both.xpm.server.clear_calls()
 
     both.sync(now=now + timedelta(minutes=1))
@@ -235,8 +243,31 @@ def test_first_import_resumes_at_its_checkpoint_after_a_deferral(both, monkeypat
 def test_dry_run_records_the_actions_and_changes_nothing(both):
     _, s_ann = both.person("Ann Partner")
     both.add_xpm_client("Harbour View Cafe", partner=s_ann)
-    log = both.sync(dry_run=True)
-    assert log.actions("planned") == ["client_import"]
+    run = both.sync(dry_run=True)
+    assert actions(run, "planned") == ["client_import"]
+    assert run.events.get(action="client_import").after == {
+        "name": "Harbour View Cafe",
+        "partner": "Ann Partner",
+    }
     assert not Client.objects.filter(practice=both.practice).exists()
     assert not ClientCursor.objects.filter(practice=both.practice).exists()
-    assert both.sync().actions("done") == ["client_import", "client_link", "client_from_xpm"]
+    assert actions(both.sync(), "done") == ["client_import"]
+
+
+def test_create_at_once_sends_new_clients_but_links_one_xpm_already_has(both):
+    SyncSettings.objects.update_or_create(
+        practice=both.practice, defaults={"create_clients_at_once": True}
+    )
+    ann, s_ann = both.person("Ann Partner")
+    client_create(practice=both.practice, name="Greenleaf Landscaping", partner=ann)
+    client_create(practice=both.practice, name="Kowalski Family Trust", partner=ann)
+    both.add_xpm_client("Greenleaf Landscaping")
+
+    run = both.sync()
+
+    assert sorted(actions(run)) == ["client_create", "client_link"]
+    assert both.xpm_names() == ["Greenleaf Landscaping", "Kowalski Family Trust"]
+    assert [c.account_manager_uuid for c in both.tenant.clients] == [s_ann, s_ann]
+    assert both.xpm.writes() == ["client.api/update", "client.api/add"]
+    assert ClientLink.objects.filter(practice=both.practice).count() == 2
+    assert actions(both.sync(now=timezone.now() + timedelta(minutes=5))) == []

@@ -23,17 +23,13 @@ from practicelink.xpm.models import (
     ClientLinkMethod,
     ClientMatch,
     ClientMirror,
-    EventOutcome,
     MatchSide,
     ReviewStatus,
 )
 from practicelink.xpm.remote import Client as XpmRecord
-from practicelink.xpm.remote import NewClient, XpmClient, XpmError
+from practicelink.xpm.remote import NewClient, XpmClient
 from practicelink.xpm.sync.clients.pairs import (
-    DEFERRING,
     Pairs,
-    Recorder,
-    Tally,
     local_of,
     mirror_store,
     remote_of,
@@ -67,66 +63,34 @@ def link_pair(
     """Link a client and an XPM client and bring them into agreement at once: on a new pair a
     side with a value fills the other's gap; where both differ, the practice's policy decides."""
     base = first_base(local_of(client), remote, pairs.staff, pairs.policy)
-    link = ClientLink(
-        practice=pairs.practice,
-        client=client,
-        uuid=remote.uuid,
-        method=method,
-        linked_at=pairs.now,
-        synced_at=pairs.now,
-        synced_name=base.name,
-        synced_email=base.email,
-        synced_partner_id=base.partner_id,
-        synced_partner_staff=base.partner_uuid,
-        synced_manager_id=base.manager_id,
-        synced_manager_staff=base.manager_uuid,
-    )
-    if not pairs.log.dry_run:
-        try:
-            with transaction.atomic():
-                link.save()
-        except IntegrityError:
-            raise ClientLinkTaken(
-                f"{client.name} or the XPM client {remote.name} is already linked."
-            ) from None
-    pairs.log.record(
-        "client_link",
-        outcome_of(pairs),
-        client=client,
-        uuid=remote.uuid,
-        after={"XPM client": remote.name},
-        message=f"{client.name} linked to XPM's {remote.name} "
-        f"({ClientLinkMethod(method).label.lower()}).",
-    )
+    try:
+        with transaction.atomic():
+            link = ClientLink.objects.create(
+                practice=pairs.practice,
+                client=client,
+                uuid=remote.uuid,
+                method=method,
+                linked_at=pairs.now,
+                synced_at=pairs.now,
+                synced_name=base.name,
+                synced_email=base.email,
+                synced_partner_id=base.partner_id,
+                synced_partner_staff=base.partner_uuid,
+                synced_manager_id=base.manager_id,
+                synced_manager_staff=base.manager_uuid,
+            )
+    except IntegrityError:
+        raise ClientLinkTaken(
+            f"{client.name} or the XPM client {remote.name} is already linked."
+        ) from None
     pairs.reconcile(link, client, remote, fresh)
     return link
 
 
-def outcome_of(pairs: Pairs) -> str:
-    return EventOutcome.PLANNED if pairs.log.dry_run else EventOutcome.DONE
-
-
-def import_client(pairs: Pairs, remote: RemoteClient) -> Client | None:
+def import_client(pairs: Pairs, remote: RemoteClient) -> Client:
     """An XPM client with no counterpart here comes in as a new client, with its partner and
-    manager translated through the staff links (None in a dry run: nothing is written)."""
-    if pairs.log.dry_run:
-        pairs.log.record(
-            "client_import",
-            EventOutcome.PLANNED,
-            uuid=remote.uuid,
-            after={"name": remote.name, "email": remote.email},
-            message=f"{remote.name} would come in from XPM.",
-        )
-        return None
+    manager translated through the staff links."""
     client = client_import(practice=pairs.practice, name=remote.name, email=remote.email)
-    pairs.log.record(
-        "client_import",
-        EventOutcome.DONE,
-        client=client,
-        uuid=remote.uuid,
-        after={"name": remote.name, "email": remote.email},
-        message=f"{remote.name} came in from XPM.",
-    )
     link_pair(pairs, client, remote, ClientLinkMethod.IMPORTED)
     return client
 
@@ -143,37 +107,16 @@ def queue_review(
     client: Client | None = None,
 ) -> None:
     """Put a client in the review queue (once: an open item is refreshed, not repeated)."""
-    where = "XPM's" if side == MatchSide.XPM else "this"
-    message = f"{where} client {name} waits in the review queue: {reason}"
-    if pairs.log.dry_run:
-        pairs.log.record(
-            "client_review", EventOutcome.PLANNED, client=client, uuid=uuid, message=message
-        )
-        return
     key = {"uuid": uuid} if side == MatchSide.XPM else {"client": client}
-    _, made = ClientMatch.objects.update_or_create(
+    fields = {"name": name, "email": email, "candidates": list(candidates), "reason": reason}
+    ClientMatch.objects.update_or_create(
         practice=pairs.practice,
         side=side,
         status=ReviewStatus.OPEN,
         **key,
-        defaults={
-            "name": name,
-            "email": email,
-            "candidates": list(candidates),
-            "reason": reason,
-        },
-        create_defaults={
-            "name": name,
-            "email": email,
-            "candidates": list(candidates),
-            "reason": reason,
-            "created_at": pairs.now,
-        },
+        defaults=fields,
+        create_defaults={**fields, "created_at": pairs.now},
     )
-    if made:
-        pairs.log.record(
-            "client_review", EventOutcome.SUGGESTED, client=client, uuid=uuid, message=message
-        )
 
 
 def xpm_candidates(practice: Practice) -> Matcher[str]:
@@ -211,8 +154,7 @@ def _search(pairs: Pairs, client: Client, matcher: Matcher[str]) -> None:
     found = {r.uuid: r for q in queries for r in pairs.xpm.client_search(q)}
     if not found:
         return
-    if not pairs.log.dry_run:
-        mirror_store(pairs.practice, found.values(), pairs.now)
+    mirror_store(pairs.practice, found.values(), pairs.now)
     linked = set(
         ClientLink.objects.filter(practice=pairs.practice, uuid__in=found).values_list(
             "uuid", flat=True
@@ -240,10 +182,8 @@ def _created_earlier(pairs: Pairs, creation: ClientCreation) -> XpmRecord | None
     return found[0] if found else None
 
 
-def ensure(pairs: Pairs, client: Client, matcher: Matcher[str] | None = None) -> ClientLink:
-    """Link `client` to its XPM client, creating that first if XPM has none. With `matcher`
-    (the unlinked XPM clients a sync just read) no search call is needed. In a dry run the
-    link returned is not saved."""
+def ensure(pairs: Pairs, client: Client) -> ClientLink:
+    """Link `client` to its XPM client, creating that first if XPM has none."""
     link = ClientLink.objects.filter(client=client).first()
     if link is not None:
         return link
@@ -254,9 +194,8 @@ def ensure(pairs: Pairs, client: Client, matcher: Matcher[str] | None = None) ->
         raise ClientInReview(f"{client.name} waits in the review queue: {review.reason}")
     if ClientCreation.objects.filter(client=client).exists():
         return create_in_xpm(pairs, client)
-    if matcher is None:
-        matcher = xpm_candidates(pairs.practice)
-        _search(pairs, client, matcher)
+    matcher = xpm_candidates(pairs.practice)
+    _search(pairs, client, matcher)
     found = matcher.match(client.name, client.email)
     if found.kind == MatchKind.LINK:
         row = ClientMirror.objects.get(practice=pairs.practice, uuid=found.keys[0])
@@ -286,20 +225,10 @@ def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
     if creation is not None:
         earlier = _created_earlier(pairs, creation)
         if earlier is not None:
-            if not pairs.log.dry_run:
-                mirror_store(pairs.practice, [earlier], pairs.now)
+            mirror_store(pairs.practice, [earlier], pairs.now)
             link = link_pair(pairs, client, remote_of(earlier), ClientLinkMethod.CREATED, earlier)
-            if not pairs.log.dry_run:
-                creation.delete()
+            creation.delete()
             return link
-    if pairs.log.dry_run:
-        pairs.log.record(
-            "client_create",
-            EventOutcome.PLANNED,
-            client=client,
-            message=f"{client.name} would be created in XPM.",
-        )
-        return ClientLink(practice=pairs.practice, client=client, uuid="")
     with transaction.atomic():
         creation, _ = ClientCreation.objects.get_or_create(
             client=client,
@@ -313,27 +242,8 @@ def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
         account_manager_uuid=staff_of.get(client.partner_id) if client.partner_id else None,
         job_manager_uuid=staff_of.get(client.manager_id) if client.manager_id else None,
     )
-    try:
-        record = pairs.xpm.client_add(new)
-    except DEFERRING:
-        raise
-    except XpmError as error:
-        pairs.log.record(
-            "client_create",
-            EventOutcome.FAILED,
-            client=client,
-            message=f"{client.name} could not be created in XPM: {error}",
-        )
-        raise
+    record = pairs.xpm.client_add(new)
     mirror_store(pairs.practice, [record], pairs.now)
-    pairs.log.record(
-        "client_create",
-        EventOutcome.DONE,
-        client=client,
-        uuid=record.uuid,
-        after={"name": record.name},
-        message=f"{client.name} created in XPM.",
-    )
     link = link_pair(pairs, client, remote_of(record), ClientLinkMethod.CREATED, record)
     creation.delete()
     return link
@@ -344,7 +254,6 @@ def client_ensure_in_xpm(
     practice: Practice,
     client: Client,
     xpm: XpmClient,
-    log: Recorder | None = None,
     now: datetime | None = None,
 ) -> str:
     """The UUID of `client`'s XPM client, linking or creating it first (job deployment calls
@@ -354,10 +263,9 @@ def client_ensure_in_xpm(
     linked; several or near candidates raise `ClientInReview` (the client is queued there);
     only then `client.api/add`, with a write-ahead record so a lost answer never makes a
     second client. Raises `XpmError` when XPM fails (try again later: it looks first) and lets
-    `RateLimitDenied` / `XpmRateLimited` through to defer the caller. With a dry-run `log`
-    nothing is written, and "" stands for a client that would be created.
+    `RateLimitDenied` / `XpmRateLimited` through to defer the caller.
     """
     if client.practice_id != practice.pk:
         raise Client.DoesNotExist("No such client in this practice.")
-    pairs = Pairs.of(practice, xpm, log or Tally(), now or timezone.now())
+    pairs = Pairs.of(practice, xpm, now or timezone.now())
     return ensure(pairs, client).uuid

@@ -3,7 +3,8 @@ practicelink changed (the full record read just before, so nothing else is lost)
 XPM changed, record conflicts and problems, move the link's base on.
 
 Shared by the clients step, the push that follows a change made here, the creation of a
-client in XPM and the review decisions, so they all agree on what a pair means.
+client in XPM and the review decisions, so they all agree on what a pair means. What happened
+is told by the caller (the step's sync events, the review page's message).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,6 @@ from practicelink.xpm.models import (
     ClientLink,
     ClientMirror,
     ConflictStatus,
-    EventOutcome,
     StaffLink,
 )
 from practicelink.xpm.models import Staff as StaffRow
@@ -51,40 +51,6 @@ from practicelink.xpm.sync.clients.plan import (
 
 DEFERRING = (RateLimitDenied, XpmRateLimited)
 """Errors that defer the run (wait for XPM's rate limit) rather than fail an action."""
-
-
-class Recorder(Protocol):
-    """Where a client action is written: a sync run's events, or nowhere but the counts."""
-
-    @property
-    def dry_run(self) -> bool: ...
-
-    def record(
-        self,
-        action: str,
-        outcome: str,
-        *,
-        client: Client | None = None,
-        uuid: str = "",
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        message: str = "",
-    ) -> None: ...
-
-
-@dataclass
-class Tally:
-    """A recorder outside any run (a push after an edit, a review decision): counts only."""
-
-    dry_run: bool = False
-    failed: int = 0
-    done: int = 0
-
-    def record(self, action: str, outcome: str, **_: Any) -> None:
-        if outcome == EventOutcome.FAILED:
-            self.failed += 1
-        else:
-            self.done += 1
 
 
 def staff_map(practice: Practice) -> StaffMap:
@@ -179,7 +145,6 @@ THEIRS_ATTR = {
     "partner": "partner_uuid",
     "manager": "manager_uuid",
 }
-FIELD_WORDS = {"name": "name", "email": "email", "partner": "partner", "manager": "manager"}
 TO_XPM = {
     "name": "name",
     "email": "email",
@@ -188,21 +153,29 @@ TO_XPM = {
 }
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    plan: PairPlan
+    push_error: str = ""
+    """Why XPM refused the push ("": it took it, or nothing was sent)."""
+    replanned: bool = False
+    """XPM had moved since it was read: `plan` was made again from the record read to push."""
+
+
 @dataclass
 class Pairs:
     """Everything needed to bring linked pairs of one practice into agreement."""
 
     practice: Practice
     xpm: XpmClient
-    log: Recorder
     now: datetime
     staff: StaffMap
     policy: Policy
 
     @classmethod
-    def of(cls, practice: Practice, xpm: XpmClient, log: Recorder, now: datetime) -> Pairs:
+    def of(cls, practice: Practice, xpm: XpmClient, now: datetime) -> Pairs:
         policy = Policy(sync_settings(practice).conflict_policy)
-        return cls(practice, xpm, log, now, staff_map(practice), policy)
+        return cls(practice, xpm, now, staff_map(practice), policy)
 
     # --- words ----------------------------------------------------------------------------
 
@@ -227,27 +200,21 @@ class Pairs:
         client: Client,
         remote: RemoteClient,
         fresh: XpmRecord | None = None,
-    ) -> PairPlan:
+    ) -> Reconciled:
         """Plan the pair and apply the plan. `fresh` is XPM's full record when it was just
         read; a push reads it first otherwise (and plans again if XPM moved meanwhile)."""
-        local = local_of(client)
         plan = self.plan(link, client, remote)
-        if self.log.dry_run:
-            self._record(client, link, plan, local, remote, EventOutcome.PLANNED)
-            return plan
-        push_error = ""
+        replanned, push_error = False, ""
         if plan.remote_changes:
             if fresh is None:
                 fresh = self.xpm.client_get(link.uuid)
                 mirror_store(self.practice, [fresh], self.now)
                 if remote_of(fresh) != remote:
-                    remote = remote_of(fresh)
-                    plan = self.plan(link, client, remote)
+                    plan, replanned = self.plan(link, client, remote_of(fresh)), True
             if plan.remote_changes:
                 push_error = self._push(link, fresh, plan)
         self._store(link, client, plan, push_error)
-        self._record(client, link, plan, local, remote, EventOutcome.DONE, push_error)
-        return plan
+        return Reconciled(plan, push_error, replanned)
 
     def _push(self, link: ClientLink, current: XpmRecord, plan: PairPlan) -> str:
         changes = {TO_XPM[field]: value for field, value in plan.remote_changes.items()}
@@ -304,68 +271,6 @@ class Pairs:
                 },
             )
 
-    def _record(
-        self,
-        client: Client,
-        link: ClientLink,
-        plan: PairPlan,
-        local: LocalClient,
-        remote: RemoteClient,
-        outcome: str,
-        push_error: str = "",
-    ) -> None:
-        name = local.name
-        for field, value in plan.local_changes.items():
-            before = getattr(local, OURS_ATTR[field])
-            self.log.record(
-                "client_from_xpm",
-                outcome,
-                client=client,
-                uuid=link.uuid,
-                before={field: self.ours_words(field, before)},
-                after={field: self.ours_words(field, value)},
-                message=f"{name}: {FIELD_WORDS[field]} taken from XPM.",
-            )
-        if plan.remote_changes:
-            before = {
-                f: self.theirs_words(f, getattr(remote, THEIRS_ATTR[f]))
-                for f in plan.remote_changes
-            }
-            after = {f: self.theirs_words(f, v) for f, v in plan.remote_changes.items()}
-            fields = ", ".join(FIELD_WORDS[f] for f in plan.remote_changes)
-            self.log.record(
-                "client_to_xpm",
-                EventOutcome.FAILED if push_error else outcome,
-                client=client,
-                uuid=link.uuid,
-                before=before,
-                after=after,
-                message=f"{name}: XPM refused the {fields}: {push_error}"
-                if push_error
-                else f"{name}: {fields} sent to XPM.",
-            )
-        for conflict in plan.conflicts:
-            winner = "XPM's" if conflict.winner.value == "theirs" else "practicelink's"
-            self.log.record(
-                "client_conflict",
-                outcome,
-                client=client,
-                uuid=link.uuid,
-                before={"practicelink": self.ours_words(conflict.field, conflict.ours)},
-                after={"XPM": self.theirs_words(conflict.field, conflict.theirs)},
-                message=f"{name}: the {FIELD_WORDS[conflict.field]} changed on both sides; "
-                f"the policy ({self.policy.value.replace('_', ' ')}) kept {winner}. "
-                "See Clients > Conflicts to review it.",
-            )
-        for problem in plan.problems:
-            self.log.record(
-                "client_unmapped",
-                EventOutcome.SKIPPED,
-                client=client,
-                uuid=link.uuid,
-                message=f"{name}: {problem}",
-            )
-
 
 def client_push(
     *, practice: Practice, client: Client, xpm: XpmClient, now: datetime | None = None
@@ -375,7 +280,7 @@ def client_push(
     link = ClientLink.objects.filter(practice=practice, client=client).first()
     if link is None:
         return False
-    pairs = Pairs.of(practice, xpm, Tally(), now or timezone.now())
+    pairs = Pairs.of(practice, xpm, now or timezone.now())
     record = xpm.client_get(link.uuid)
     pairs.reconcile(link, client, remote_of(record), record)
     return True
