@@ -271,3 +271,17 @@ def test_create_at_once_sends_new_clients_but_links_one_xpm_already_has(both):
     assert both.xpm.writes() == ["client.api/update", "client.api/add"]
     assert ClientLink.objects.filter(practice=both.practice).count() == 2
     assert actions(both.sync(now=timezone.now() + timedelta(minutes=5))) == []
+
+
+def test_create_at_once_waits_while_a_switched_xpm_practice_is_unconfirmed(both, connected):
+    SyncSettings.objects.update_or_create(
+        practice=both.practice, defaults={"create_clients_at_once": True}
+    )
+    connected.confirmed_tenant_id = "another-tenant"
+    connected.save()
+    client_create(practice=both.practice, name="Kowalski Family Trust")
+
+    run = both.sync()
+
+    assert actions(run, "skipped") == ["client_create"]
+    assert both.xpm.writes() == []

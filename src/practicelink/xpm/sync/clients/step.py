@@ -28,6 +28,7 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from practicelink.clients.models import Client
 from practicelink.clients.services import client_set_synced
+from practicelink.team.models import Practice
 from practicelink.xpm.models import (
     ClientCreation,
     ClientCursor,
@@ -39,6 +40,7 @@ from practicelink.xpm.models import (
     MatchSide,
     ReviewStatus,
     SubjectKind,
+    XpmConnection,
 )
 from practicelink.xpm.remote import Client as XpmRecord
 from practicelink.xpm.remote import XpmBusinessError
@@ -262,6 +264,8 @@ class ClientsState:
     """Clients here offered as candidates of an open review item."""
     restored: set[str] = field(default_factory=set)
     create_at_once: bool = False
+    may_create: bool = True
+    """False while a newly connected XPM practice waits for an admin's confirmation."""
     xpm_unlinked: list[RemoteClient] = field(default_factory=list)
     """Every active XPM client not linked (candidates for a client here to be created)."""
 
@@ -312,6 +316,11 @@ class CreateDetail:
 
 def _subject(name: str, client_id: int | None = None, uuid: str = "") -> Subject:
     return Subject(SubjectKind.CLIENT, name, id=client_id, xpm_id=uuid)
+
+
+def _may_create(practice: Practice) -> bool:
+    connection = XpmConnection.objects.filter(practice=practice).first()
+    return connection is None or connection.tenant_confirmed
 
 
 def _linked(
@@ -407,6 +416,7 @@ class ClientsStep(Step[ClientsState]):
             **_unlinked(ctx, read_live, not_live),
             restored=reader.restored,
             create_at_once=sync_settings(practice).create_clients_at_once,
+            may_create=_may_create(practice),
         )
 
     # --- plan -----------------------------------------------------------------------------
@@ -573,6 +583,15 @@ class ClientsStep(Step[ClientsState]):
                     found.reason,
                     client_id=client.pk,
                 ),
+            )
+        if not state.may_create:
+            return Planned(
+                "client_create",
+                subject,
+                f"{client.name} is not created in XPM until an admin confirms the newly "
+                "connected XPM practice in Settings > Apps.",
+                writes=False,
+                outcome=EventOutcome.SKIPPED,
             )
         return Planned(
             "client_create",
