@@ -58,13 +58,15 @@ def test_wrong_token_is_refused(admin):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     response = api.get(CLIENTS)
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
     assert response.json() == {"detail": "Invalid token."}
 
 
 def test_no_credentials_is_refused():
     response = APIClient().get(CLIENTS)
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
     assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 

@@ -165,9 +165,10 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 
 REST_FRAMEWORK = {
+    # The first class names the scheme of a 401's WWW-Authenticate: tokens, not sessions.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["practicelink.team.permissions.IsPracticeMember"],
     "DEFAULT_SCHEMA_CLASS": "practicelink.api.AutoSchema",

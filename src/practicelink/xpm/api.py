@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from practicelink.api import PracticeScoped
 from practicelink.team.models import Member, Practice
-from practicelink.team.permissions import IsPracticeAdminOrReadOnly
+from practicelink.team.permissions import IsPracticeAdmin
 from practicelink.team.selectors import member_get, member_list
 from practicelink.xpm import oauth, selectors, services
 from practicelink.xpm.models import (
@@ -148,7 +148,7 @@ class MemberStateViewSet(PracticeScoped, viewsets.ReadOnlyModelViewSet):
     """Every member of the practice (deleted ones too) with its XPM link and plan."""
 
     serializer_class = MemberStateSerializer
-    permission_classes = [IsPracticeAdminOrReadOnly]
+    permission_classes = [IsPracticeAdmin]
 
     def get_queryset(self) -> QuerySet[Member]:
         return member_list(practice=self.practice, include_deleted=True)
@@ -168,7 +168,7 @@ class UnlinkedStaffViewSet(PracticeScoped, mixins.ListModelMixin, viewsets.Gener
     """The XPM user dropdown: staff of the last sync not linked to any member."""
 
     serializer_class = StaffSerializer
-    permission_classes = [IsPracticeAdminOrReadOnly]
+    permission_classes = [IsPracticeAdmin]
 
     def get_queryset(self) -> QuerySet[StaffRow]:
         return selectors.staff_unlinked(self.practice)
@@ -185,7 +185,7 @@ class LinkViewSet(
     for differing emails; unlinking keeps the history."""
 
     serializer_class = LinkSerializer
-    permission_classes = [IsPracticeAdminOrReadOnly]
+    permission_classes = [IsPracticeAdmin]
     lookup_field = "member"
     lookup_url_kwarg = "member_id"
 
@@ -253,7 +253,7 @@ class SyncSettingsView(PracticeScoped, generics.RetrieveUpdateAPIView):
     created in XPM at once. Everyone reads them; admins change them."""
 
     serializer_class = SyncSettingsSerializer
-    permission_classes = [IsPracticeAdminOrReadOnly]
+    permission_classes = [IsPracticeAdmin]
 
     def get_object(self) -> SyncSettings:
         return selectors.sync_settings(self.practice)
@@ -286,7 +286,7 @@ class WhyNotSerializer(serializers.Serializer):
 class WhyNotView(PracticeScoped, APIView):
     """Why is this person not in the XPM user dropdown?"""
 
-    permission_classes = [IsPracticeAdminOrReadOnly]
+    permission_classes = [IsPracticeAdmin]
 
     @extend_schema(parameters=[WhyNotQuerySerializer], responses=WhyNotSerializer)
     def get(self, request: Request) -> Response:
@@ -315,6 +315,8 @@ class BudgetSerializer(serializers.Serializer):
 
 class BudgetView(PracticeScoped, APIView):
     """What is left of the practice's XPM calls (XPM allows 60 a minute, 5,000 a day)."""
+
+    permission_classes = [IsPracticeAdmin]
 
     @extend_schema(responses={200: BudgetSerializer, 404: None})
     def get(self, request: Request) -> Response:
@@ -390,7 +392,7 @@ class SyncRunViewSet(
 ):
     """Sync runs of the practice, newest first; a run's detail lists its events."""
 
-    permission_classes = [IsPracticeAdminOrReadOnly]
+    permission_classes = [IsPracticeAdmin]
 
     def get_queryset(self) -> QuerySet[SyncRun]:
         runs = SyncRun.objects.filter(practice=self.practice)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from practicelink.team.models import Practice
 from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import Deployment, StaffLink
+from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import XpmBusinessError, XpmError
 from practicelink.xpm.remote.records import Job, JobAssignment, JobTask, TaskStaff
 
@@ -51,6 +52,8 @@ def _read(practice: Practice, deployment: Deployment) -> Job:
             job = xpm.job_get(deployment.job_number)
     except XpmError as error:
         raise ValidationError(f"XPM could not be read: {error.message}") from error
+    except XpmAuthError as error:
+        raise ValidationError(f"XPM could not be read: {error}") from error
     if job is None:
         raise ValidationError(f"XPM has no job {deployment.job_number} (was it deleted there?).")
     return job
