@@ -43,5 +43,5 @@ def test_export_errors_are_json_even_when_csv_is_asked_for(admin_api):
         "status": ["Select a valid choice. nope is not one of the available choices."]
     }
     anonymous = APIClient().get(EXPORT, HTTP_ACCEPT="text/csv")
-    assert anonymous.status_code == 403
+    assert anonymous.status_code == 401
     assert anonymous["Content-Type"] == "application/json"
