@@ -58,8 +58,12 @@ MARK = "Alpha-secret"
 STAFF_UUID = "alpha-secret-staff-0001"
 APPS = ("team", "clients", "proposals", "xpm")
 
-# Not a practice's pages: Django's sign-in pages, a link addressed by its token, the schema.
-PUBLIC = ("/accounts/", "/invite/", "/p/", "/favicon.ico", "/api/schema", "/api/docs")
+# Not a practice's pages: Django's sign-in pages, a link addressed by its token, the schema,
+# the operator's health check and metrics.
+PUBLIC = (
+    *("/accounts/", "/invite/", "/p/", "/favicon.ico", "/api/schema", "/api/docs"),
+    *("/healthz", "/metrics"),
+)
 ADMIN_AREAS = (
     "/settings/",
     "/proposals/library/new/",

@@ -65,9 +65,9 @@ def test_settings_read_and_change_within_the_same_bounds_as_the_ui(admin_api, pr
     assert whole.status_code == 200 and whole.json()["sync_interval_minutes"] == 1440
 
 
-def test_standard_members_read_the_settings_but_cannot_change_them(standard, practice):
+def test_standard_members_can_neither_read_nor_change_the_settings(standard, practice):
     api = api_for(standard)
-    assert api.get(SETTINGS).status_code == 200
+    assert api.get(SETTINGS).status_code == 403
     assert api.patch(SETTINGS, {"auto_link": True}, format="json").status_code == 403
     assert not SyncSettings.objects.get(practice=practice).auto_link
 

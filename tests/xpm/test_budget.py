@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 BUDGET = "/api/v1/xpm/budget/"
 
 
-def test_apps_page_and_api_show_the_calls_left(admin_web, standard, practice, connected, xpm):
+def test_apps_page_and_api_show_the_calls_left(admin_web, admin, practice, connected, xpm):
     sync(practice)
     made = len(xpm.server.calls(xpm.tenant_id))
     assert made > 0
@@ -27,7 +27,7 @@ def test_apps_page_and_api_show_the_calls_left(admin_web, standard, practice, co
     left = f"XPM calls left: {60 - made} this minute, {5000 - made} today (1000 of them kept"
     assert left in page
     assert "asked practicelink to wait" not in page
-    answer = api_for(standard).get(BUDGET)
+    answer = api_for(admin).get(BUDGET)
     assert answer.status_code == 200
     assert answer.json() == {
         "minute_remaining": 60 - made,
