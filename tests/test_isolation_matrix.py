@@ -62,7 +62,7 @@ APPS = ("team", "clients", "proposals", "xpm")
 # the operator's health check and metrics.
 PUBLIC = (
     *("/accounts/", "/invite/", "/p/", "/favicon.ico", "/api/schema", "/api/docs"),
-    *("/healthz", "/metrics"),
+    *("/healthz", "/metrics", "/signup/", "/api/v1/signup/"),
 )
 ADMIN_AREAS = (
     "/settings/",
@@ -141,6 +141,8 @@ def api_routes() -> tuple[Route, ...]:
         methods = tuple(m for m in ("get", "post", "put", "patch", "delete") if m in operations)
         names = {op["operationId"] for op in operations.values() if isinstance(op, dict)}
         filled = re.sub(r"\{\w+\}", str(ID), path)
+        if filled.startswith(PUBLIC):
+            continue
         routes.append(Route(filled, ",".join(sorted(names)), methods, api=True))
     return tuple(routes)
 
