@@ -227,7 +227,15 @@ def universe() -> Universe:
         practice=alpha, trigger=SyncTrigger.MANUAL, started_by=owner, finished_at=now
     )
     SyncEvent.objects.create(
-        run=run, practice=alpha, action="link", member=target, outcome="succeeded", message=MARK
+        run=run,
+        practice=alpha,
+        action="link",
+        subject_kind="member",
+        subject_id=target.pk,
+        subject_label=target.name,
+        key=f"link:{target.pk}",
+        outcome="succeeded",
+        message=MARK,
     )
     ClientLink.objects.create(
         practice=alpha,
