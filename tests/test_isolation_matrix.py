@@ -68,7 +68,10 @@ ADMIN_AREAS = (
     "/settings/",
     "/proposals/library/new/",
     f"/proposals/library/{ID}/",
-    *(f"/api/v1/xpm/{area}/" for area in ("budget", "links", "members", "settings", "staff")),
+    *(
+        f"/api/v1/xpm/{area}/"
+        for area in ("budget", "connection", "links", "members", "settings", "staff")
+    ),
     *(f"/api/v1/xpm/{area}/" for area in ("syncs", "why-not")),
 )
 XPM_MEMBER_AREAS = ("/api/v1/xpm/client-", "/api/v1/xpm/deployments/", "/api/v1/xpm/jobs/")

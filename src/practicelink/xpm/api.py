@@ -441,6 +441,8 @@ class ConnectionSerializer(serializers.ModelSerializer):
 class ConnectionView(PracticeScoped, APIView):
     """The practice's XPM connection as the Apps card shows it (404 when never connected)."""
 
+    permission_classes = [IsPracticeAdmin]
+
     @extend_schema(responses={200: ConnectionSerializer, 404: None})
     def get(self, request: Request) -> Response:
         connection = get_object_or_404(XpmConnection, practice=self.practice)
@@ -451,7 +453,7 @@ class TenantConfirmView(PracticeScoped, APIView):
     """Confirm the connected XPM practice as this practice's own after a switch: syncs and
     deployments create staff, clients and jobs in it again."""
 
-    permission_classes = [IsPracticeAdminOrReadOnly]
+    permission_classes = [IsPracticeAdmin]
 
     @extend_schema(request=None, responses={200: ConnectionSerializer})
     def post(self, request: Request) -> Response:
