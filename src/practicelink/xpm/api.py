@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -29,6 +29,7 @@ from practicelink.xpm import oauth, selectors, services
 from practicelink.xpm.models import (
     ConflictPolicy,
     ConnectionStatus,
+    EventOutcome,
     LinkMethod,
     StaffLink,
     SyncEvent,
@@ -327,6 +328,8 @@ class BudgetView(PracticeScoped, APIView):
 
 
 class SyncEventSerializer(serializers.ModelSerializer):
+    outcome = ChoicesField(EventOutcome, read_only=True)
+
     class Meta:
         model = SyncEvent
         fields = [
@@ -347,6 +350,12 @@ class SyncEventSerializer(serializers.ModelSerializer):
 
 class SyncRunSerializer(serializers.ModelSerializer):
     status = ChoicesField(SyncStatus, read_only=True)
+    kind = serializers.CharField(
+        source="kind_label", read_only=True, help_text="“Preview”, or what started the sync."
+    )
+    summary_text = serializers.CharField(
+        source="summary_words", read_only=True, help_text="How its actions ended, in words."
+    )
 
     class Meta:
         model = SyncRun
@@ -362,6 +371,8 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "step",
             "progress_done",
             "progress_total",
+            "kind",
+            "summary_text",
             "resume_at",
             "steps",
             "summary",
@@ -401,9 +412,34 @@ class SyncRunViewSet(
     def get_serializer_class(self) -> type[SyncRunSerializer]:
         return SyncRunDetailSerializer if self.action == "retrieve" else SyncRunSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "outcome",
+                str,
+                enum=EventOutcome.values,
+                description="Only the events with this outcome.",
+            )
+        ],
+        responses={200: SyncEventSerializer(many=True), 400: None},
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        """The run's events in the order they happened, optionally of one outcome."""
+        run = self.get_object()
+        outcome = request.query_params.get("outcome", "")
+        if outcome and outcome not in EventOutcome.values:
+            choices = ", ".join(EventOutcome.values)
+            message = f"Unknown outcome “{outcome}”: use one of {choices}."
+            return Response({"outcome": [message]}, status=status.HTTP_400_BAD_REQUEST)
+        events = run.events.filter(outcome=outcome) if outcome else run.events.all()
+        return Response(SyncEventSerializer(events, many=True).data)
+
     @extend_schema(request=SyncRequestSerializer, responses={202: SyncRunSerializer})
     def create(self, request: Request) -> Response:
-        """Start a sync (or a dry run) in the background; poll the run for its progress."""
+        """Start a sync (or a dry run) in the background; poll the run for its progress. While
+        a run of the same kind is queued, running or waiting for XPM's rate limit, that run is
+        returned instead of a second one."""
         body = SyncRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         run = sync_request(

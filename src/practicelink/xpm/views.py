@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,13 @@ from django.views.decorators.http import require_POST
 from practicelink.team.access import MemberRequest, admin_required
 from practicelink.xpm import oauth
 from practicelink.xpm.forms import SyncSettingsForm
-from practicelink.xpm.models import ConnectionStatus, SyncRun, SyncTrigger, XpmConnection
+from practicelink.xpm.models import (
+    ConnectionStatus,
+    EventOutcome,
+    SyncRun,
+    SyncTrigger,
+    XpmConnection,
+)
 from practicelink.xpm.selectors import sync_settings, xpm_budget
 from practicelink.xpm.services.runs import sync_request
 
@@ -97,8 +104,16 @@ def run_list(request: MemberRequest) -> HttpResponse:
 @admin_required
 def run_detail(request: MemberRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SyncRun, practice=request.practice, pk=pk)
-    events = run.events.all()
-    return render(request, "xpm/run_detail.html", {"run": run, "events": events})
+    outcome = request.GET.get("outcome", "")
+    if outcome not in EventOutcome.values:
+        outcome = ""
+    counts = dict(run.events.values_list("outcome").annotate(n=Count("id")).order_by())
+    outcomes = [("", "All", sum(counts.values()))] + [
+        (value, label, counts[value]) for value, label in EventOutcome.choices if value in counts
+    ]
+    events = run.events.filter(outcome=outcome) if outcome else run.events.all()
+    context = {"run": run, "events": events, "outcome": outcome, "outcomes": outcomes}
+    return render(request, "xpm/run_detail.html", context)
 
 
 @require_POST

@@ -82,6 +82,16 @@ class SyncRun(models.Model):
         return self.status in FINISHED_STATUSES
 
     @property
+    def summary_words(self) -> str:
+        """ "4 done, 1 failed" — how its actions ended, in the outcomes' own words."""
+        labels = dict(EventOutcome.choices)
+        return ", ".join(
+            f"{n} {labels.get(outcome, outcome).lower()}"
+            for outcome, n in self.summary.items()
+            if outcome in labels
+        )
+
+    @property
     def kind_label(self) -> str:
         """ "Preview" for a dry run, else what started it ("Sync now", "Periodic", "API")."""
         return "Preview" if self.dry_run else self.get_trigger_display()

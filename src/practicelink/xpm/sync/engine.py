@@ -121,8 +121,8 @@ def _take_lock(run: SyncRun, now: datetime) -> bool:
 
 def _summary(run: SyncRun) -> dict[str, int]:
     """How many actions ended how: {"done": 4, "failed": 1, …}."""
-    counts = run.events.values("outcome").annotate(n=Count("id")).order_by()
-    return {row["outcome"]: row["n"] for row in counts}
+    counts = dict(run.events.values_list("outcome").annotate(n=Count("id")).order_by())
+    return {outcome: counts[outcome] for outcome in EventOutcome.values if outcome in counts}
 
 
 def _failures(run: SyncRun) -> str:
