@@ -255,6 +255,8 @@ XPM_IDENTITY_URL = env.str("XPM_IDENTITY_URL", default="https://identity.xero.co
 XPM_CONNECTIONS_URL = env.str("XPM_CONNECTIONS_URL", default="https://api.xero.com/connections")
 XPM_SCOPES = env.str("XPM_SCOPES", default="openid profile email offline_access practicemanager")
 XPM_TIMEOUT_SECONDS = env.float("XPM_TIMEOUT_SECONDS", default=30.0)
+#: after a staff create whose answer was lost: look for the staff this long before creating again
+XPM_UNCERTAIN_CREATE_QUIET_MINUTES = env.float("XPM_UNCERTAIN_CREATE_QUIET_MINUTES", default=15.0)
 #: refresh the access token when it has less than this left
 XPM_TOKEN_REFRESH_MARGIN_SECONDS = env.int("XPM_TOKEN_REFRESH_MARGIN_SECONDS", default=120)
 

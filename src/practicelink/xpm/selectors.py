@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ def policy_for(practice: Practice) -> Policy:
     return Policy(
         creation_window=timedelta(hours=settings.creation_window_hours),
         auto_link=settings.auto_link,
+        quiet_period=timedelta(minutes=django_settings.XPM_UNCERTAIN_CREATE_QUIET_MINUTES),
         may_create=tenant_confirmed(practice),
     )
 
@@ -80,9 +82,12 @@ def member_sides(practice: Practice) -> list[MemberSide]:
             practice=practice, method=LinkMethod.MANUAL, linked=True
         ).values_list("member_id", flat=True)
     )
-    started = set(
-        StaffCreation.objects.filter(practice=practice).values_list("member_id", flat=True)
-    )
+    started = {
+        member_id: (normalise_email(email), sent_at)
+        for member_id, email, sent_at in StaffCreation.objects.filter(
+            practice=practice
+        ).values_list("member_id", "email", "requested_at")
+    }
     last_change = dict(  # the sync never unlinks: an unlink is always a person's
         LinkChange.objects.filter(practice=practice)
         .order_by("at", "id")
@@ -99,6 +104,8 @@ def member_sides(practice: Practice) -> list[MemberSide]:
             linked_by_hand_before=m.pk in by_hand,
             creation_started=m.pk in started,
             unlinked_by_hand=last_change.get(m.pk) is False,
+            creation_email=started[m.pk][0] if m.pk in started else "",
+            creation_sent_at=started[m.pk][1] if m.pk in started else None,
         )
         for m in Member.objects.filter(practice=practice).order_by("added_at", "id")
     ]

@@ -27,7 +27,7 @@ from .runs import (
     SyncTrigger,
 )
 from .scheduling import DispatcherLease
-from .staff import LinkChange, LinkMethod, Staff, StaffCreation, StaffLink
+from .staff import CreationState, LinkChange, LinkMethod, Staff, StaffCreation, StaffLink
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -44,6 +44,7 @@ __all__ = [
     "ConflictPolicy",
     "ConflictStatus",
     "ConnectionStatus",
+    "CreationState",
     "Deployment",
     "DeploymentAttempt",
     "DeploymentStatus",

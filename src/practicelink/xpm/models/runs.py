@@ -103,6 +103,7 @@ class EventOutcome(models.TextChoices):
     SUGGESTED = "suggested", "Suggested"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Not done"
+    UNCERTAIN = "uncertain", "Sent; XPM's answer was lost"
 
 
 class SubjectKind(models.TextChoices):

@@ -71,18 +71,30 @@ class LinkChange(models.Model):
         return f"{'link' if self.linked else 'unlink'} {self.member} ↔ {self.staff_uuid}"
 
 
-class StaffCreation(models.Model):
-    """Write-ahead record of a staff we are about to create in XPM for a member.
+class CreationState(models.TextChoices):
+    SENT = "sent", "Sent to XPM"
+    UNCERTAIN = "uncertain", "XPM's answer was lost"
 
-    Committed before `staff.api/add`, so a crash between XPM's write and ours is recognised at
-    the next sync: the staff with this email is then linked, never created a second time.
+
+class StaffCreation(models.Model):
+    """Write-ahead record of a staff we are creating in XPM for a member: what was sent.
+
+    Committed before `staff.api/add`. While it exists the outcome is unknown (the worker died
+    during the call, or XPM's answer timed out or was lost): the syncs look for a staff with
+    the email that was sent and link it, and create again only after the quiet period
+    (`XPM_UNCERTAIN_CREATE_QUIET_MINUTES`) without the staff appearing. It is removed once
+    the member is linked, or when XPM refused the create.
     """
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
     member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="xpm_creation")
+    name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=254)
-    requested_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=16, choices=CreationState.choices, default=CreationState.SENT
+    )
+    requested_at = models.DateTimeField(help_text="When `staff.api/add` was sent.")
     staff_uuid = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
-        return f"create {self.email} in XPM"
+        return f"create {self.email} in XPM ({self.state})"

@@ -193,7 +193,7 @@ def _run_step(ctx: SyncContext, step: Step[Any]) -> StepOutcome:
                 failure = action.but(message=error.message)
                 recorder.record(step.name, failure, EventOutcome.FAILED, key=key)
             else:
-                recorder.record(step.name, done, EventOutcome.DONE, key=key)
+                recorder.record(step.name, done, done.outcome, key=key)
         recorder.progress(done=1)
     if ctx.run.events.filter(step=step.name, outcome=EventOutcome.FAILED).exists():
         return StepOutcome.PARTLY_FAILED

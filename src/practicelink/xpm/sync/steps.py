@@ -10,7 +10,8 @@ works in three phases, and the engine (`engine.py`) drives them:
    and call it from here.
 3. `apply(ctx, planned)`: carry out one planned action (write in XPM and/or practicelink).
    Return `None` to record the action as planned, or a copy with what became known (the XPM
-   id of a created record, the message to show); raise `ActionFailed` with words a person
+   id of a created record, the message to show, an `outcome` other than done when the write
+   was sent but its answer lost); raise `ActionFailed` with words a person
    understands when it could not be done. XPM errors other than the rate limit count as a
    failure of that action.
 
@@ -85,7 +86,8 @@ class Planned:
     after: Mapping[str, Any] = field(default_factory=dict)
     writes: bool = True
     outcome: EventOutcome = EventOutcome.DONE
-    """What to record when `writes` is False (suggested, skipped)."""
+    """What to record when `writes` is False (suggested, skipped), or what `apply` says
+    happened (done, or uncertain: sent, answer lost)."""
     detail: Any = None
 
     def but(self, **changes: Any) -> Planned:

@@ -30,6 +30,7 @@ def situations(draw):
             free.remove(linked)
             index = int(linked[1:])
             staff[index] = StaffSide(linked, staff[index].name, staff[index].email_normalised, i)
+        started = draw(st.booleans())
         members.append(
             MemberSide(
                 id=i,
@@ -39,7 +40,11 @@ def situations(draw):
                 deleted=draw(st.booleans()),
                 linked_staff_uuid=linked,
                 linked_by_hand_before=draw(st.booleans()),
-                creation_started=draw(st.booleans()),
+                creation_started=started,
+                creation_email=draw(EMAILS.filter(bool)) if started else "",
+                creation_sent_at=NOW - timedelta(minutes=draw(st.integers(0, 30)))
+                if started
+                else None,
             )
         )
     policy = Policy(
@@ -92,7 +97,19 @@ def test_create_only_once_the_window_is_over(situation):
     by_id = {m.id: m for m in members}
     for action in plan_staff(members, staff, policy, NOW):
         over = by_id[action.member_id].added_at + policy.creation_window <= NOW
-        if action.kind == Kind.CREATE:
+        if action.kind == Kind.CREATE and by_id[action.member_id].creation_sent_at is None:
             assert over
         if action.kind == Kind.WAIT:
-            assert not over and action.create_at > NOW
+            assert action.create_at > NOW
+
+
+@given(situations())
+def test_never_a_second_create_while_the_first_may_still_land(situation):
+    members, staff, policy = situation
+    by_id = {m.id: m for m in members}
+    for action in plan_staff(members, staff, policy, NOW):
+        member = by_id[action.member_id]
+        if action.kind == Kind.CREATE and member.creation_sent_at is not None:
+            assert member.creation_sent_at + policy.quiet_period <= NOW
+            sent = {member.creation_email, member.email_normalised}
+            assert not sent & {s.email_normalised for s in staff}

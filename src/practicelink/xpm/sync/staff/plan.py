@@ -29,6 +29,10 @@ class MemberSide:
     unlinked_by_hand: bool = False
     """The member's last link change was an unlink by a person: it sticks (no auto-link, no
     creation) until someone links them by hand again."""
+    creation_email: str = ""
+    """The (normalised) email that `staff.api/add` sent, maybe since corrected on the member."""
+    creation_sent_at: datetime | None = None
+    """When that `staff.api/add` was sent; its outcome is unknown until the staff appears."""
 
 
 UNLINKED_BY_HAND = (
@@ -90,6 +94,9 @@ def plan_mirror(mirrored: list[StaffCopy], listed: list[StaffCopy]) -> list[Mirr
 class Policy:
     creation_window: timedelta
     auto_link: bool
+    quiet_period: timedelta = timedelta(minutes=15)
+    """After a create whose outcome is unknown: how long to look for the staff before
+    creating again."""
     may_create: bool = True
     """False while the connected XPM practice is not confirmed (after a switch)."""
 
@@ -132,8 +139,10 @@ def plan_staff(
     for member in members:
         if member.deleted or member.linked_staff_uuid is not None:
             continue
-        action = _plan_member(member, by_email.get(member.email_normalised, []), policy, now)
-        actions.append(action)
+        same_email = list(by_email.get(member.email_normalised, []))
+        if member.creation_email and member.creation_email != member.email_normalised:
+            same_email += by_email.get(member.creation_email, [])
+        actions.append(_plan_member(member, same_email, policy, now))
     return actions
 
 
@@ -170,6 +179,17 @@ def _plan_member(
         )
     if not policy.may_create:
         return Action(Kind.BLOCKED, member.id, reason=NOT_CONFIRMED)
+    if member.creation_started and member.creation_sent_at is not None:
+        retry_at = member.creation_sent_at + policy.quiet_period
+        if retry_at > now:
+            return Action(
+                Kind.WAIT,
+                member.id,
+                create_at=retry_at,
+                reason="XPM's answer to creating them was lost: practicelink looks for them "
+                "by the email it sent before creating them again.",
+            )
+        return Action(Kind.CREATE, member.id, create_at=retry_at)
     create_at = member.added_at + policy.creation_window
     if create_at > now:
         return Action(Kind.WAIT, member.id, create_at=create_at)

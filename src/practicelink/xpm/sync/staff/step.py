@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from practicelink.team.emails import normalise_email
 from practicelink.team.models import Member
 from practicelink.xpm import selectors, services
 from practicelink.xpm.models import (
+    CreationState,
     EventOutcome,
     LinkMethod,
     StaffCreation,
@@ -18,7 +20,13 @@ from practicelink.xpm.models import (
     SubjectKind,
 )
 from practicelink.xpm.models import Staff as StaffRow
-from practicelink.xpm.remote import NewStaff
+from practicelink.xpm.remote import (
+    NewStaff,
+    XpmConnectionError,
+    XpmError,
+    XpmProtocolError,
+    XpmTimeout,
+)
 from practicelink.xpm.sync.staff.plan import (
     Action,
     Kind,
@@ -197,13 +205,39 @@ def _link_by_email(ctx: SyncContext, planned: Planned, member: Member, uuid: str
     return planned.but(message=message)
 
 
+UNCERTAIN = (XpmTimeout, XpmConnectionError, XpmProtocolError)
+"""The create may have reached XPM: its answer timed out, was cut, or made no sense."""
+
+
 def _create_staff(ctx: SyncContext, planned: Planned, member: Member) -> Planned:
-    """Create the staff in XPM, with a write-ahead record so a crash never leads to a duplicate."""
-    StaffCreation.objects.get_or_create(
+    """Create the staff in XPM. What is sent is recorded first (write-ahead), so an answer that
+    never arrives, or a crash, never leads to a second staff: see `StaffCreation`."""
+    sent = NewStaff(name=member.name, email=member.email)
+    StaffCreation.objects.update_or_create(
         member=member,
-        defaults={"practice": ctx.practice, "email": member.email, "requested_at": ctx.now},
+        defaults={
+            "practice": ctx.practice,
+            "name": sent.name,
+            "email": sent.email,
+            "state": CreationState.SENT,
+            "requested_at": ctx.now,
+        },
     )
-    created = ctx.client.staff_add(NewStaff(name=member.name, email=member.email))
+    try:
+        created = ctx.client.staff_add(sent)
+    except UNCERTAIN as error:
+        StaffCreation.objects.filter(member=member).update(state=CreationState.UNCERTAIN)
+        retry_at = ctx.now + selectors.policy_for(ctx.practice).quiet_period
+        return planned.but(
+            outcome=EventOutcome.UNCERTAIN,
+            message=f"Sent {member.name} to XPM, but the answer was lost ({error.message}) "
+            f"The next syncs look for a staff with {sent.email} and link them; "
+            f"practicelink creates them again only if none appears by "
+            f"{timezone.localtime(retry_at):%Y-%m-%d %H:%M}.",
+        )
+    except XpmError:
+        StaffCreation.objects.filter(member=member).delete()  # refused: nothing was created
+        raise
     copy = StaffCopy(created.uuid, created.name, created.email)
     with transaction.atomic():
         staff = _mirror_write(ctx, copy)
