@@ -46,13 +46,14 @@ def test_steps_run_in_registry_order_and_each_outcome_is_kept(practice, connecte
     run = queued(practice)
     assert execute(run) == Outcome.FINISHED
     names = [step.name for step in registered_steps()]
-    assert names[:2] == ["staff", "catalogue"]
+    assert names[0] == "staff" and "catalogue" in names
     assert list(run.steps) == names
     assert set(run.steps.values()) == {StepOutcome.SUCCEEDED}
     assert run.status == SyncStatus.SUCCEEDED
     assert reads(xpm)[0] == "staff.api/list"
     steps_in_event_order = list(dict.fromkeys(run.events.values_list("step", flat=True)))
-    assert steps_in_event_order == ["staff", "catalogue"]
+    assert steps_in_event_order == [n for n in names if n in steps_in_event_order]
+    assert steps_in_event_order[:1] == ["staff"]
 
 
 def test_a_stale_run_is_failed_and_its_lock_taken_over(practice, connected, xpm):
