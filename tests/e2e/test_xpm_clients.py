@@ -47,7 +47,7 @@ def test_partner_changed_on_each_side_agrees_after_sync_now(
     both.change_xpm(cafe, account_manager_uuid=s_bob)
     page.get_by_role("link", name="Settings \u203a Apps").click()
     page.get_by_role("button", name="Sync now").click()
-    expect(page.locator("#sync-progress")).to_contain_text(f"Sync #{first.pk + 1}")
+    expect(page.locator("#sync-progress")).to_contain_text(f"Sync now #{first.pk + 1}")
     expect(page.locator("#sync-progress")).to_contain_text("Succeeded")
 
     page.get_by_role("navigation").get_by_role("link", name="Clients").click()
