@@ -9,7 +9,6 @@ from .links import (
     link_create,
     link_delete,
     link_replace,
-    staff_get,
     suggestion_accept,
 )
 
@@ -18,6 +17,5 @@ __all__ = [
     "link_create",
     "link_delete",
     "link_replace",
-    "staff_get",
     "suggestion_accept",
 ]

@@ -120,10 +120,3 @@ def suggestion_accept(
     return link_create(
         practice=practice, member=member, staff=staff, method=LinkMethod.EMAIL, by=by
     )
-
-
-def staff_get(*, practice: Practice, pk: int) -> StaffRow:
-    staff = StaffRow.objects.filter(practice=practice, pk=pk).first()
-    if staff is None:
-        raise ValidationError("That XPM staff is not in this practice's last sync.")
-    return staff
