@@ -205,9 +205,8 @@ class Universe:
 
 @pytest.fixture
 def universe() -> Universe:
-    beta = PracticeFactory(name="Beta Ltd")
-    intruder = MemberFactory(practice=beta, role="admin", name="Ivan Intruder", login=PASSWORD)
-    make_proposal(ClientFactory(practice=beta, name="Bolt (B)"), title="B's proposal")
+    # Practice A first: PostgreSQL's sequences ignore rollbacks, so practice B made before
+    # the reset could already hold ids at or past `ID` and collide with A's next rows.
     _next_ids_from(ID)
     alpha = PracticeFactory(name=f"{MARK} & Co")
     target = MemberFactory(practice=alpha, name=f"{MARK} Target", login=PASSWORD)
@@ -264,6 +263,9 @@ def universe() -> Universe:
     )
     for made in (alpha, target, client, staff, run):
         assert made.pk == ID, f"{type(made).__name__} got id {made.pk}"
+    beta = PracticeFactory(name="Beta Ltd")
+    intruder = MemberFactory(practice=beta, role="admin", name="Ivan Intruder", login=PASSWORD)
+    make_proposal(ClientFactory(practice=beta, name="Bolt (B)"), title="B's proposal")
     return Universe(alpha, target, owner, standard, intruder)
 
 

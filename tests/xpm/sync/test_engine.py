@@ -47,7 +47,7 @@ def test_steps_run_in_registry_order_and_each_outcome_is_kept(practice, connecte
     assert execute(run) == Outcome.FINISHED
     names = [step.name for step in registered_steps()]
     assert names[0] == "staff" and "catalogue" in names
-    assert list(run.steps) == names
+    assert set(run.steps) == set(names)  # PostgreSQL's jsonb keeps no key order: events do
     assert set(run.steps.values()) == {StepOutcome.SUCCEEDED}
     assert run.status == SyncStatus.SUCCEEDED
     assert reads(xpm)[0] == "staff.api/list"
