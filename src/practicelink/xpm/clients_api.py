@@ -119,9 +119,9 @@ class ClientReviewViewSet(PracticeScoped, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def link(self, request: Request, pk: str | None = None) -> Response:
         """Link to a candidate (accept the first, or pick another)."""
+        item = self.get_object()  # another practice's item is a 404 whatever the body
         choice = LinkChoiceSerializer(data=request.data)
         choice.is_valid(raise_exception=True)
-        item = self.get_object()
         decided = _with_xpm(
             self.practice,
             lambda xpm: reviews.review_link(
@@ -199,9 +199,9 @@ class ClientConflictViewSet(PracticeScoped, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         """Keep practicelink's value or take XPM's; a switch is sent to XPM at once."""
+        conflict = self.get_object()
         choice = KeepSerializer(data=request.data)
         choice.is_valid(raise_exception=True)
-        conflict = self.get_object()
         decided = _with_xpm(
             self.practice,
             lambda xpm: reviews.conflict_resolve(
