@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client as BrowserClient
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tests.factories import MemberFactory, PracticeFactory
+
+# The same examples on every run, so a red CI can be reproduced; widen the search on purpose
+# with `--hypothesis-profile=search`.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("search", derandomize=False, max_examples=500)
+hypothesis_settings.load_profile("ci")
 
 PASSWORD = "correct horse battery staple"
 
