@@ -113,3 +113,30 @@ def test_never_a_second_create_while_the_first_may_still_land(situation):
             assert member.creation_sent_at + policy.quiet_period <= NOW
             sent = {member.creation_email, member.email_normalised}
             assert not sent & {s.email_normalised for s in staff}
+
+
+def test_a_staff_our_create_sent_goes_to_that_member_not_to_the_one_now_using_its_email():
+    """Found by `test_links_stay_one_to_one`: Bo's create was sent as ann@ before Bo's email
+    was corrected, and Ann joined with ann@. The staff that appears is the one we created
+    for Bo; Ann must not be linked to it too."""
+    ann = MemberSide(0, "Ann", "ann@a.example", NOW - timedelta(days=2), False, None, False, False)
+    bo = MemberSide(
+        1,
+        "Bo",
+        "bo@a.example",
+        NOW - timedelta(days=2),
+        False,
+        None,
+        False,
+        creation_started=True,
+        creation_email="ann@a.example",
+        creation_sent_at=NOW - timedelta(minutes=5),
+    )
+    staff = [StaffSide("s0", "Bo", "ann@a.example", None)]
+    policy = Policy(creation_window=timedelta(0), auto_link=True)
+
+    ann_action, bo_action = plan_staff([ann, bo], staff, policy, NOW)
+
+    assert (bo_action.kind, bo_action.staff_uuids) == (Kind.LINK, ("s0",))
+    assert ann_action.kind == Kind.BLOCKED
+    assert "already linked to another member" in ann_action.reason

@@ -9,7 +9,7 @@ match") so the UI and the sync can never disagree.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -130,20 +130,32 @@ class Action:
 def plan_staff(
     members: list[MemberSide], staff: list[StaffSide], policy: Policy, now: datetime
 ) -> list[Action]:
-    """What the sync should do for every unlinked, not deleted member, in member order."""
+    """What the sync should do for every unlinked, not deleted member, in member order.
+
+    Each staff is linked to one member at most. Members whose own create may have reached
+    XPM are planned first: a staff carrying the email we sent is most likely the one we
+    created, even when another member now has that email.
+    """
     by_email: dict[str, list[StaffSide]] = defaultdict(list)
     for person in staff:
         if person.email_normalised:
             by_email[person.email_normalised].append(person)
-    actions = []
-    for member in members:
-        if member.deleted or member.linked_staff_uuid is not None:
-            continue
+    pending = [m for m in members if not m.deleted and m.linked_staff_uuid is None]
+    claimed: dict[str, int] = {}
+    planned: dict[int, Action] = {}
+    for member in sorted(pending, key=lambda m: not m.creation_started):
         same_email = list(by_email.get(member.email_normalised, []))
         if member.creation_email and member.creation_email != member.email_normalised:
             same_email += by_email.get(member.creation_email, [])
-        actions.append(_plan_member(member, same_email, policy, now))
-    return actions
+        same_email = [
+            replace(s, linked_member_id=claimed[s.uuid]) if s.uuid in claimed else s
+            for s in same_email
+        ]
+        action = _plan_member(member, same_email, policy, now)
+        if action.kind is Kind.LINK:
+            claimed[action.staff_uuids[0]] = member.id
+        planned[member.id] = action
+    return [planned[m.id] for m in pending]
 
 
 def _plan_member(
