@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from practicelink.team import services as team_services
 from practicelink.xpm.models import SyncRun, SyncSettings, SyncStatus
+from practicelink.xpm.sync.steps import registered_steps
 from tests.xpm.conftest import sync
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,10 @@ def test_the_api_returns_the_same_words_and_machine_fields(admin_api, partly_fai
         "API",
         "1 done, 1 failed",
     )
-    assert (run["steps"]["staff"], run["steps"]["catalogue"]) == ("partly_failed", "succeeded")
+    outcomes = {step["step"]: step["outcome"] for step in run["steps"]}
+    assert (outcomes["staff"], outcomes["catalogue"]) == ("partly_failed", "succeeded")
+    in_run_order = [step.name for step in registered_steps()]
+    assert [step["step"] for step in run["steps"]] == in_run_order  # also on PostgreSQL
     failed = admin_api.get(f"{SYNCS}{partly_failed.pk}/events/", {"outcome": "failed"}).json()
     assert [(e["action"], e["subject_kind"], e["subject_label"]) for e in failed] == [
         ("create_staff", "member", "Cy Fail")

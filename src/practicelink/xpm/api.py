@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -32,6 +32,7 @@ from practicelink.xpm.models import (
     EventOutcome,
     LinkMethod,
     StaffLink,
+    StepOutcome,
     SyncEvent,
     SyncRun,
     SyncSettings,
@@ -42,6 +43,7 @@ from practicelink.xpm.models import (
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.services.runs import sync_request
 from practicelink.xpm.sync.staff.plan import Kind
+from practicelink.xpm.sync.steps import registered_steps
 
 
 class ChoicesField(serializers.ChoiceField):
@@ -348,14 +350,28 @@ class SyncEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class StepOutcomeSerializer(serializers.Serializer):
+    step = serializers.CharField(help_text="The step's name, e.g. `staff` or `clients`.")
+    outcome = ChoicesField(StepOutcome)
+
+
 class SyncRunSerializer(serializers.ModelSerializer):
     status = ChoicesField(SyncStatus, read_only=True)
+    steps = serializers.SerializerMethodField(
+        help_text="How each step the run reached ended, in the order the steps run."
+    )
     kind = serializers.CharField(
         source="kind_label", read_only=True, help_text="“Preview”, or what started the sync."
     )
     summary_text = serializers.CharField(
         source="summary_words", read_only=True, help_text="How its actions ended, in words."
     )
+
+    @extend_schema_field(StepOutcomeSerializer(many=True))
+    def get_steps(self, run: SyncRun) -> list[dict[str, str]]:
+        order = [step.name for step in registered_steps()]
+        names = sorted(run.steps, key=lambda n: order.index(n) if n in order else len(order))
+        return [{"step": name, "outcome": run.steps[name]} for name in names]
 
     class Meta:
         model = SyncRun

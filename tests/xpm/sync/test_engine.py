@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from practicelink.team import services as team_services
@@ -20,7 +21,7 @@ from practicelink.xpm.models import (
     SyncTrigger,
 )
 from practicelink.xpm.services.runs import sync_request
-from practicelink.xpm.sync.engine import STALE_AFTER, Outcome, run_execute
+from practicelink.xpm.sync.engine import Outcome, run_execute
 from practicelink.xpm.sync.steps import registered_steps
 from tests.factories import MemberFactory
 
@@ -62,8 +63,8 @@ def test_a_stale_run_is_failed_and_its_lock_taken_over(practice, connected, xpm)
         practice=practice,
         trigger=SyncTrigger.PERIODIC,
         status=SyncStatus.RUNNING,
-        started_at=now - STALE_AFTER * 2,
-        heartbeat_at=now - STALE_AFTER - timedelta(seconds=1),
+        started_at=now - stale_after() * 2,
+        heartbeat_at=now - stale_after() - timedelta(seconds=1),
     )
     run = queued(practice)
     assert execute(run, now=now) == Outcome.FINISHED
@@ -80,7 +81,7 @@ def test_a_live_run_keeps_the_lock(practice, connected, xpm):
         trigger=SyncTrigger.PERIODIC,
         status=SyncStatus.RUNNING,
         started_at=now,
-        heartbeat_at=now - STALE_AFTER + timedelta(seconds=30),
+        heartbeat_at=now - stale_after() + timedelta(seconds=30),
     )
     run = queued(practice)
     assert execute(run, now=now) == Outcome.BUSY
@@ -169,3 +170,7 @@ def test_sync_now_twice_returns_the_run_already_queued(practice, connected, admi
     SyncRun.objects.filter(pk=first.pk).update(status=SyncStatus.PARTLY_FAILED)
     assert sync_request(practice=practice).pk != first.pk
     assert Member.objects.filter(practice=practice).count() == 1
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=django_settings.XPM_RUN_LEASE_SECONDS)

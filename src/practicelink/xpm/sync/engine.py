@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -46,8 +47,6 @@ from practicelink.xpm.remote import (
 )
 from practicelink.xpm.sync.events import Recorder
 from practicelink.xpm.sync.steps import ActionFailed, Step, SyncContext, registered_steps
-
-STALE_AFTER = timedelta(minutes=10)
 
 RUN_STOPPERS = (XpmAuthError, XpmUnauthorized, XpmForbiddenTenant)
 """Errors after which no further call can succeed: the run fails, whatever the step."""
@@ -96,8 +95,14 @@ def run_queue(
     return run, True
 
 
+def heartbeat_stale_before(now: datetime) -> datetime:
+    """A running sync whose heartbeat is older than this lost its worker: one rule for the
+    lock a new run takes over and for the scheduler, which queues the run again."""
+    return now - timedelta(seconds=settings.XPM_RUN_LEASE_SECONDS)
+
+
 def _take_lock(run: SyncRun, now: datetime) -> bool:
-    stale = now - STALE_AFTER
+    stale = heartbeat_stale_before(now)
     SyncRun.objects.filter(
         practice=run.practice, status=SyncStatus.RUNNING, heartbeat_at__lt=stale
     ).update(

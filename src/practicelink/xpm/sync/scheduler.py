@@ -44,7 +44,7 @@ from practicelink.xpm.models import (
     XpmConnection,
 )
 from practicelink.xpm.ratelimit import rate_limiter
-from practicelink.xpm.sync.engine import run_queue
+from practicelink.xpm.sync.engine import heartbeat_stale_before, run_queue
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def lease_release(*, holder: str) -> None:
 
 def runs_abandoned_resume(now: datetime, enqueue: Enqueue) -> list[int]:
     """Queue again the running syncs whose worker stopped heartbeating (killed, host lost)."""
-    stale = now - timedelta(seconds=settings.XPM_RUN_LEASE_SECONDS)
+    stale = heartbeat_stale_before(now)
     resumed = []
     abandoned = SyncRun.objects.filter(status=SyncStatus.RUNNING, heartbeat_at__lt=stale)
     for pk, trigger in abandoned.values_list("pk", "trigger"):
