@@ -56,7 +56,7 @@ def test_a_dripping_answer_times_out_at_the_call_deadline(live_client, emulator,
     started = time.monotonic()
     with pytest.raises(XpmTimeout):
         live_client(timeout=timeout).staff_add(NewStaff(name="Drip Fed"))
-    assert timeout <= time.monotonic() - started < timeout + 0.5
+    assert timeout <= time.monotonic() - started < timeout + 1.5  # slack for a loaded machine
 
 
 def test_a_drip_that_ends_before_the_deadline_is_read(live_client, emulator):
@@ -65,11 +65,11 @@ def test_a_drip_that_ends_before_the_deadline_is_read(live_client, emulator):
 
 
 def test_an_answer_whose_headers_come_late_times_out(live_client, emulator):
-    emulator.add_fault("staff.api/add", "slow", seconds=2.0)
+    emulator.add_fault("staff.api/add", "slow", seconds=5.0)
     started = time.monotonic()
     with pytest.raises(XpmTimeout):
         live_client(timeout=0.5).staff_add(NewStaff(name="Late"))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.5
 
 
 def test_overlong_text_is_cut_with_a_warning(live_client, emulator, caplog):
