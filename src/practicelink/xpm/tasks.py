@@ -16,6 +16,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from practicelink.clients.models import Client
 from practicelink.xpm import metrics
 from practicelink.xpm.gateway import client_for
+from practicelink.xpm.health import snapshot_take
 from practicelink.xpm.models import SyncRun, SyncTrigger
 from practicelink.xpm.oauth import XpmAuthError
 from practicelink.xpm.remote import XpmError
@@ -46,13 +47,16 @@ def sync_run_enqueue(run_id: int, trigger: str, *, delay: float | None = None) -
 def sync_run_task(run_id: int) -> None:
     """Run a queued sync; when the practice is busy or out of XPM calls, try again later
     (a deferred run resumes where it stopped)."""
-    practice_id, trigger = SyncRun.objects.values_list("practice_id", "trigger").get(pk=run_id)
+    run = SyncRun.objects.select_related("practice").get(pk=run_id)
+    practice_id, trigger = run.practice_id, run.trigger
     interactive = trigger != SyncTrigger.PERIODIC  # a person asked: it may spend the reserve
     started = time.monotonic()
     outcome, wait = run_execute(run_id, client_factory=partial(client_for, interactive=interactive))
     label = outcome.value
     if outcome == Outcome.FINISHED:
         label = SyncRun.objects.values_list("status", flat=True).get(pk=run_id)
+        if not run.dry_run:
+            snapshot_take(run.practice)  # the day's point of the Link health history
     metrics.RUN_SECONDS.labels(outcome=label).observe(time.monotonic() - started)
     logger.info(
         "sync run %s",

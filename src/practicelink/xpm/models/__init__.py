@@ -15,6 +15,7 @@ from .clients import (
 )
 from .connection import ConflictPolicy, ConnectionStatus, SyncSettings, XpmConnection
 from .deployments import Deployment, DeploymentAttempt, DeploymentStatus
+from .health import HealthSnapshot
 from .runs import (
     ACTIVE_STATUSES,
     FINISHED_STATUSES,
@@ -50,6 +51,7 @@ __all__ = [
     "DeploymentStatus",
     "DispatcherLease",
     "EventOutcome",
+    "HealthSnapshot",
     "LinkChange",
     "LinkMethod",
     "MatchSide",

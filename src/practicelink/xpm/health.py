@@ -1,0 +1,386 @@
+"""Link health (read side): what stands between a practice and a complete XPM sync.
+
+Each kind of gap has a count, what it breaks in words and the records behind it. Everything
+is read with a fixed number of queries whatever the practice's size: counts are aggregates,
+the members' states come from the same plan the staff sync runs (`plan_staff`, fed by one
+read of each side), and record lists are bounded pages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from practicelink.clients.models import Client
+from practicelink.proposals.models import DeploymentStatus as ProposalDeployment
+from practicelink.proposals.models import Job, Proposal
+from practicelink.proposals.models import Status as ProposalStatus
+from practicelink.team.models import Member, Practice
+from practicelink.xpm import selectors
+from practicelink.xpm.models import (
+    ClientConflict,
+    ClientMatch,
+    ConflictStatus,
+    HealthSnapshot,
+    ReviewStatus,
+    SyncRun,
+)
+from practicelink.xpm.ratelimit import Budget
+from practicelink.xpm.sync.staff.plan import Action, Kind, MemberSide, StaffSide, plan_staff
+
+PAGE_SIZE = 20
+"""Records listed per gap on the page (the rest a page at a time)."""
+HISTORY_DAYS = 30
+
+
+class GapKind(StrEnum):
+    MEMBERS_UNLINKED = "members_unlinked"
+    STAFF_UNLINKED = "staff_unlinked"
+    CLIENTS_UNASSIGNED = "clients_unassigned"
+    CLIENTS_ROLE_UNLINKED = "clients_role_unlinked"
+    CLIENTS_NOT_IN_XPM = "clients_not_in_xpm"
+    CLIENT_REVIEWS = "client_reviews"
+    CLIENT_CONFLICTS = "client_conflicts"
+    DEPLOYMENTS = "deployments"
+    JOB_STAFF_UNLINKED = "job_staff_unlinked"
+
+
+@dataclass(frozen=True)
+class GapText:
+    title: str
+    breaks: str
+
+
+GAP_TEXT = {
+    GapKind.MEMBERS_UNLINKED: GapText(
+        "Members not linked to XPM staff",
+        "As partner, manager or job staff they cannot reach XPM: clients and jobs stay "
+        "unassigned there and job tasks cannot be allocated to them.",
+    ),
+    GapKind.STAFF_UNLINKED: GapText(
+        "XPM staff linked to no member",
+        "They cannot be picked as partner, manager or job staff here, and a client XPM gives "
+        "them comes in without that partner or manager.",
+    ),
+    GapKind.CLIENTS_UNASSIGNED: GapText(
+        "Clients without a partner or a manager",
+        "Their jobs are deployed without a partner or manager, and the proposals screen's "
+        "partner and manager filters miss them.",
+    ),
+    GapKind.CLIENTS_ROLE_UNLINKED: GapText(
+        "Clients whose partner or manager is not linked",
+        "That partner or manager cannot be sent to XPM: the client and its jobs stay without "
+        "them there.",
+    ),
+    GapKind.CLIENTS_NOT_IN_XPM: GapText(
+        "Clients not linked to an XPM client",
+        "Their partner and manager do not sync with XPM; they are created in XPM only when "
+        "their first job is deployed.",
+    ),
+    GapKind.CLIENT_REVIEWS: GapText(
+        "Clients in the review queue",
+        "They stay unpaired, so nothing syncs for them, until someone says which client is which.",
+    ),
+    GapKind.CLIENT_CONFLICTS: GapText(
+        "Open conflicts",
+        "A value changed on both sides; the conflict policy picked one, which nobody has "
+        "confirmed yet.",
+    ),
+    GapKind.DEPLOYMENTS: GapText(
+        "Accepted proposals partly or not deployed",
+        "Their jobs are missing in XPM or lack their partner, manager or staff, so the work "
+        "cannot start or be allocated there.",
+    ),
+    GapKind.JOB_STAFF_UNLINKED: GapText(
+        "Job staff not linked",
+        "They are not assigned to their jobs in XPM, so the jobs' tasks cannot be allocated "
+        "to them.",
+    ),
+}
+
+
+class MemberState(StrEnum):
+    """Where an unlinked member stands, in the words of the team page."""
+
+    WAITING = "waiting"
+    """Waiting for automatic creation in XPM (creation window) or created at the next sync."""
+    SUGGESTED = "suggested"
+    BLOCKED = "blocked"
+
+
+_STATE_OF_KIND = {
+    Kind.WAIT: MemberState.WAITING,
+    Kind.CREATE: MemberState.WAITING,
+    Kind.LINK: MemberState.SUGGESTED,
+    Kind.SUGGEST: MemberState.SUGGESTED,
+    Kind.BLOCKED: MemberState.BLOCKED,
+}
+
+
+@dataclass(frozen=True)
+class UnlinkedMember:
+    """A current member without a link and what the next sync does about it."""
+
+    id: int
+    name: str
+    email: str
+    state: MemberState
+    why: str
+    suggested: tuple[StaffSide, ...] = ()
+
+
+@dataclass(frozen=True)
+class Completeness:
+    members: int
+    members_linked: int
+    clients: int
+    clients_complete: int
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float:
+        return part / whole if whole else 1.0
+
+    @property
+    def members_share(self) -> float:
+        return self._share(self.members_linked, self.members)
+
+    @property
+    def clients_share(self) -> float:
+        return self._share(self.clients_complete, self.clients)
+
+    @property
+    def percent(self) -> int:
+        """The figure shown: the mean of both shares, rounded down (100 only when complete)."""
+        return int((self.members_share + self.clients_share) * 50 + 1e-9)
+
+
+@dataclass(frozen=True)
+class Gap:
+    kind: GapKind
+    count: int
+    detail: dict[str, int] = field(default_factory=dict)
+    """A breakdown of the count (members: waiting / suggested / blocked)."""
+
+    @property
+    def text(self) -> GapText:
+        return GAP_TEXT[self.kind]
+
+
+@dataclass(frozen=True)
+class TeamState:
+    """Both sides of the staff link and the plan for every unlinked member, read once."""
+
+    members: list[MemberSide]
+    staff: list[StaffSide]
+    actions: dict[int, Action]
+    emails: dict[int, str]
+
+    @classmethod
+    def of(cls, practice: Practice, now: datetime) -> TeamState:
+        members = selectors.member_sides(practice)
+        staff = selectors.staff_sides(practice)
+        actions = plan_staff(members, staff, selectors.policy_for(practice), now)
+        emails = dict(
+            Member.objects.filter(practice=practice, deleted_at__isnull=True).values_list(
+                "pk", "email"
+            )
+        )
+        return cls(members, staff, {a.member_id: a for a in actions}, emails)
+
+    def current(self) -> list[MemberSide]:
+        return [m for m in self.members if not m.deleted]
+
+    def unlinked_members(self) -> list[UnlinkedMember]:
+        staff = {s.uuid: s for s in self.staff}
+        return [
+            UnlinkedMember(
+                id=m.id,
+                name=m.name,
+                email=self.emails.get(m.id, m.email_normalised),
+                state=_STATE_OF_KIND[action.kind],
+                why=_why(action),
+                suggested=tuple(staff[u] for u in action.staff_uuids if u in staff),
+            )
+            for m in sorted(self.current(), key=lambda m: (m.name.casefold(), m.id))
+            if (action := self.actions.get(m.id)) is not None
+        ]
+
+    def unlinked_staff(self) -> list[StaffSide]:
+        return sorted(
+            (s for s in self.staff if s.linked_member_id is None),
+            key=lambda s: (s.name.casefold(), s.uuid),
+        )
+
+
+def _why(action: Action) -> str:
+    if action.kind == Kind.CREATE:
+        return "No XPM staff has their email: the next sync creates them in XPM and links them."
+    if action.kind == Kind.WAIT and action.create_at is not None:
+        when = timezone.localtime(action.create_at).strftime("%Y-%m-%d %H:%M")
+        return action.reason or (
+            f"No XPM staff has their email: practicelink creates them in XPM on {when} "
+            "(the creation window) unless they are linked before."
+        )
+    if action.kind == Kind.LINK:
+        return "An unlinked XPM staff has their email: the next sync links them."
+    return action.reason
+
+
+def active_clients(practice: Practice) -> QuerySet[Client]:
+    return Client.objects.filter(practice=practice, archived=False)
+
+
+_UNASSIGNED = Q(partner__isnull=True) | Q(manager__isnull=True)
+_ROLE_UNLINKED = Q(partner__isnull=False, partner__xpm_link__isnull=True) | Q(
+    manager__isnull=False, manager__xpm_link__isnull=True
+)
+_NOT_IN_XPM = Q(xpm_link__isnull=True)
+_COMPLETE = Q(
+    partner__xpm_link__isnull=False, manager__xpm_link__isnull=False, xpm_link__isnull=False
+)
+CLIENT_GAPS = {
+    GapKind.CLIENTS_UNASSIGNED: _UNASSIGNED,
+    GapKind.CLIENTS_ROLE_UNLINKED: _ROLE_UNLINKED,
+    GapKind.CLIENTS_NOT_IN_XPM: _NOT_IN_XPM,
+}
+
+
+def open_reviews(practice: Practice) -> QuerySet[ClientMatch]:
+    return ClientMatch.objects.filter(practice=practice, status=ReviewStatus.OPEN)
+
+
+def open_conflicts(practice: Practice) -> QuerySet[ClientConflict]:
+    return ClientConflict.objects.filter(practice=practice, status=ConflictStatus.OPEN)
+
+
+def proposals_not_deployed(practice: Practice) -> QuerySet[Proposal]:
+    """Accepted proposals whose deployment ended partly or failed."""
+    return Proposal.objects.filter(
+        practice=practice,
+        status=ProposalStatus.ACCEPTED,
+        deployment_status__in=[ProposalDeployment.PARTLY, ProposalDeployment.FAILED],
+    )
+
+
+def job_staff_unlinked(practice: Practice) -> QuerySet[Member]:
+    """Current members who are job staff of a proposal still to be or already accepted, with
+    no link (the number of such jobs annotated as `jobs`)."""
+    live = [ProposalStatus.DRAFT, ProposalStatus.SENT, ProposalStatus.ACCEPTED]
+    jobs = Job.staff.through.objects.filter(
+        member_id=OuterRef("pk"), job__proposal__status__in=live
+    )
+    return (
+        Member.objects.current()
+        .filter(practice=practice, xpm_link__isnull=True)
+        .filter(Exists(jobs))
+        .annotate(jobs=Count("proposal_jobs", filter=Q(proposal_jobs__proposal__status__in=live)))
+    )
+
+
+@dataclass(frozen=True)
+class Health:
+    gaps: list[Gap]
+    completeness: Completeness
+    last_run: SyncRun | None
+    budget: Budget | None
+    team: TeamState
+
+    @property
+    def total(self) -> int:
+        return sum(gap.count for gap in self.gaps)
+
+    def gap(self, kind: GapKind) -> Gap:
+        return next(gap for gap in self.gaps if gap.kind == kind)
+
+    def counts(self) -> dict[str, int]:
+        return {gap.kind.value: gap.count for gap in self.gaps}
+
+
+def link_health(practice: Practice, now: datetime | None = None) -> Health:
+    """Every gap's count, the completeness figure, the last sync and the XPM budget."""
+    team = TeamState.of(practice, now or timezone.now())
+    clients = active_clients(practice).aggregate(
+        total=Count("pk"),
+        complete=Count("pk", filter=_COMPLETE),
+        **{kind.value: Count("pk", filter=q) for kind, q in CLIENT_GAPS.items()},
+    )
+    unlinked = team.unlinked_members()
+    current = team.current()
+    states = Counter(m.state.value for m in unlinked)
+    gaps = [
+        Gap(
+            GapKind.MEMBERS_UNLINKED, len(unlinked), {s.value: states[s.value] for s in MemberState}
+        ),
+        Gap(GapKind.STAFF_UNLINKED, len(team.unlinked_staff())),
+        *(Gap(kind, clients[kind.value]) for kind in CLIENT_GAPS),
+        Gap(GapKind.CLIENT_REVIEWS, open_reviews(practice).count()),
+        Gap(GapKind.CLIENT_CONFLICTS, open_conflicts(practice).count()),
+        Gap(GapKind.DEPLOYMENTS, proposals_not_deployed(practice).count()),
+        Gap(GapKind.JOB_STAFF_UNLINKED, job_staff_unlinked(practice).count()),
+    ]
+    completeness = Completeness(
+        members=len(current),
+        members_linked=sum(1 for m in current if m.linked_staff_uuid is not None),
+        clients=clients["total"],
+        clients_complete=clients["complete"],
+    )
+    return Health(
+        gaps, completeness, selectors.last_run(practice), selectors.xpm_budget(practice), team
+    )
+
+
+def gap_records(
+    practice: Practice, kind: GapKind, *, health: Health, offset: int = 0, limit: int = PAGE_SIZE
+) -> list[Any]:
+    """One page of the records behind a gap (one query at most)."""
+    end = offset + limit
+    if kind == GapKind.MEMBERS_UNLINKED:
+        return health.team.unlinked_members()[offset:end]
+    if kind == GapKind.STAFF_UNLINKED:
+        return health.team.unlinked_staff()[offset:end]
+    if kind in CLIENT_GAPS:
+        clients = active_clients(practice).filter(CLIENT_GAPS[kind])
+        clients = clients.select_related("partner__xpm_link", "manager__xpm_link")
+        return list(clients.order_by("name", "pk")[offset:end])
+    if kind == GapKind.CLIENT_REVIEWS:
+        return list(open_reviews(practice).select_related("client")[offset:end])
+    if kind == GapKind.CLIENT_CONFLICTS:
+        return list(open_conflicts(practice).select_related("client")[offset:end])
+    if kind == GapKind.DEPLOYMENTS:
+        proposals = proposals_not_deployed(practice).select_related("client")
+        proposals = proposals.prefetch_related("xpm_deployments")
+        return list(proposals.order_by("-number")[offset:end])
+    return list(job_staff_unlinked(practice).order_by("name", "pk")[offset:end])
+
+
+def history(practice: Practice, days: int = HISTORY_DAYS) -> list[HealthSnapshot]:
+    """The practice's daily points, oldest first, of the last `days` days."""
+    points = HealthSnapshot.objects.filter(practice=practice).order_by("-day")[:days]
+    return list(reversed(points))
+
+
+def snapshot_take(practice: Practice, now: datetime | None = None) -> HealthSnapshot:
+    """Write (or rewrite) today's point from the practice's current state."""
+    now = now or timezone.now()
+    health = link_health(practice, now)
+    c = health.completeness
+    day: date = timezone.localdate(now)
+    snapshot, _ = HealthSnapshot.objects.update_or_create(
+        practice=practice,
+        day=day,
+        defaults={
+            "members": c.members,
+            "members_linked": c.members_linked,
+            "clients": c.clients,
+            "clients_complete": c.clients_complete,
+            "gaps": health.counts(),
+            "taken_at": now,
+        },
+    )
+    return snapshot
