@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from practicelink.team.services import invitation_send
 from practicelink.team.signup import signup_start
+from practicelink.team.tokens import token_create
 from tests.factories import ClientFactory, MemberFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,8 @@ def test_a_record_opens_without_its_secrets(operator, practice):
     token = invitation_send(practice=practice, member=MemberFactory(practice=practice))
     signup_start(practice_name="P", name="N", email="n@p.example", password="a-long-Pass-9")
     make_proposal(ClientFactory(practice=practice, name="Acme"))
+    person = MemberFactory(practice=practice, login="a-long-Pass-9").user
+    api_token, secret = token_create(user=person, name="Ops script")
     for model in MODELS:
         record = model.objects.first()
         if record is None:
@@ -52,6 +55,7 @@ def test_a_record_opens_without_its_secrets(operator, practice):
         html = page.content.decode()
         assert 'name="_save"' not in html, f"{model.__name__} can be edited"
         assert "token_hash" not in html and "password_hash" not in html
+        assert api_token.digest not in html and secret[:15] not in html
     invitation = apps.get_model("team", "Invitation").objects.get()
     assert (
         invitation.token_hash

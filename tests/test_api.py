@@ -6,11 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from drf_spectacular.drainage import GENERATOR_STATS
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from practicelink.clients.models import Client
 from practicelink.team.models import Member
+from practicelink.team.tokens import token_create
 from tests.conftest import PASSWORD
 from tests.factories import ClientFactory, MemberFactory, PracticeFactory
 
@@ -22,8 +22,8 @@ CLIENTS = reverse("client-list")
 def _token_api(member: Member, practice_id: object = None) -> APIClient:
     """A client authenticated by the member's token (CSRF checks on: tokens do not need them)."""
     api = APIClient(enforce_csrf_checks=True)
-    token, _ = Token.objects.get_or_create(user=member.user)
-    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    _, token = token_create(user=member.user, name="tests")
+    headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
     if practice_id is not None:
         headers["HTTP_X_PRACTICE_ID"] = str(practice_id)
     api.credentials(**headers)

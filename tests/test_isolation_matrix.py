@@ -32,8 +32,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from practicelink.proposals.models import LibraryService
-from practicelink.team.models import Member, Practice
+from practicelink.team.models import Invitation, Member, Practice
 from practicelink.team.services import member_delete
+from practicelink.team.tokens import token_create
 from practicelink.xpm.models import (
     ClientConflict,
     ClientLink,
@@ -68,6 +69,7 @@ ADMIN_AREAS = (
     "/settings/",
     "/proposals/library/new/",
     f"/proposals/library/{ID}/",
+    "/api/v1/invitations/",
     *(
         f"/api/v1/xpm/{area}/"
         for area in ("budget", "connection", "links", "members", "settings", "staff")
@@ -218,6 +220,10 @@ def universe() -> Universe:
         practice=alpha, proposal=proposal, job=proposal.jobs.get(), job_number=str(ID)
     )
     LibraryService.objects.create(practice=alpha, name=f"{MARK} service")
+    invitation = Invitation.objects.create(
+        practice=alpha, member=target, token_hash=MARK, expires_at=timezone.now()
+    )
+    token, _ = token_create(user=owner.user, name=f"{MARK} token")
     now = timezone.now()
     staff = StaffRow.objects.create(
         practice=alpha, uuid=STAFF_UUID, name=f"{MARK} Staff", email=target.email, seen_at=now
@@ -261,7 +267,7 @@ def universe() -> Universe:
         policy="xpm_wins",
         created_at=now,
     )
-    for made in (alpha, target, client, staff, run):
+    for made in (alpha, target, client, staff, run, invitation, token):
         assert made.pk == ID, f"{type(made).__name__} got id {made.pk}"
     beta = PracticeFactory(name="Beta Ltd")
     intruder = MemberFactory(practice=beta, role="admin", name="Ivan Intruder", login=PASSWORD)
@@ -275,8 +281,10 @@ def _arrange(universe: Universe, route: Route) -> None:
 
 
 def _practice_a(practice: Practice) -> dict[str, Any]:
-    """Every row of practice A (and every row no practice owns), serialised."""
+    """Every row of practice A, of its people (their API tokens), and that no practice owns,
+    serialised."""
     rows: dict[str, Any] = {}
+    people = Member.objects.filter(practice=practice).values("user_id")
     for app in APPS:
         for model in apps.get_app_config(app).get_models():
             fields = {f.name for f in model._meta.get_fields()}
@@ -284,6 +292,8 @@ def _practice_a(practice: Practice) -> dict[str, Any]:
                 queryset = model.objects.filter(pk=practice.pk)
             elif "practice" in fields:
                 queryset = model.objects.filter(practice=practice)
+            elif "user" in fields:
+                queryset = model.objects.filter(user__in=people)
             else:
                 queryset = model.objects.all()
             for row in json.loads(serializers.serialize("json", queryset.order_by("pk"))):

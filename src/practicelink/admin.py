@@ -1,8 +1,8 @@
 """Django admin for operators: every record can be inspected, none changed behind the rules.
 
 Writes go through the services (which check, audit and tell integrations), so the admin
-shows records read-only. Secrets (token hashes, encrypted tokens, password hashes) are never
-shown.
+shows records read-only. Secrets (token hashes and digests, encrypted tokens, password
+hashes) are never shown.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-SECRET_MARKS = ("token", "password", "encrypted", "hash")
+SECRET_MARKS = ("token", "password", "encrypted", "hash", "digest")
 
 
 def _shown(model: type[models.Model]) -> list[str]:

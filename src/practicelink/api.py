@@ -8,7 +8,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import get_doc
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object, get_doc
 from rest_framework import exceptions
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,6 +39,23 @@ class AutoSchema(openapi.AutoSchema):
         action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
         view_doc = get_doc(type(self.view)) if type(self.view).__doc__ else ""
         return get_doc(action) or view_doc
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The schema's `apiToken` scheme: `Authorization: Token <token>`, a personal token."""
+
+    target_class = "practicelink.team.tokens.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        definition = build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Token"
+        )
+        definition["description"] = (
+            "A personal API token, created on your profile page or with POST /api/v1/tokens/;"
+            " it acts as you, with your role, until it expires or is revoked."
+        )
+        return definition
 
 
 class PracticeScoped:

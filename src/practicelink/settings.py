@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -167,7 +167,7 @@ DEFAULT_FROM_EMAIL = env.str(
 REST_FRAMEWORK = {
     # The first class names the scheme of a 401's WWW-Authenticate: tokens, not sessions.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "practicelink.team.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["practicelink.team.permissions.IsPracticeMember"],
@@ -178,6 +178,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "practicelink.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"signup": env.str("PRACTICELINK_SIGNUP_RATE", default="20/hour")},
 }
+# API tokens (django-rest-knox): hashed, expiring, named by their owner (`team.tokens`).
+KNOX_TOKEN_MODEL = "team.ApiToken"
+REST_KNOX = {"TOKEN_PREFIX": "pl_", "AUTH_HEADER_PREFIX": "Token"}
+# knox's own token table is swapped out for team.ApiToken: its migrations would create it anyway.
+MIGRATION_MODULES = {"knox": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "practicelink API",
     "DESCRIPTION": "Proposals, clients and team of one practice, in sync with XPM.",

@@ -11,7 +11,7 @@ from practicelink.proposals import views as proposal_views
 from practicelink.proposals.api import LibraryServiceViewSet, ProposalViewSet
 from practicelink.team import signup_views
 from practicelink.team import views as team_views
-from practicelink.team.api import MemberViewSet
+from practicelink.team.api import ApiTokenViewSet, InvitationViewSet, MemberViewSet
 from practicelink.xpm.api import (
     BudgetView,
     ConnectionView,
@@ -32,6 +32,8 @@ from practicelink.xpm.jobs_api import DeploymentViewSet, JobViewSet
 
 router = DefaultRouter()
 router.register("members", MemberViewSet, basename="member")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("clients", ClientViewSet, basename="client")
 router.register("proposals/library", LibraryServiceViewSet, basename="library-service")
 router.register("proposals", ProposalViewSet, basename="proposal")
@@ -62,6 +64,7 @@ urlpatterns = [
     path("clients/", include("practicelink.clients.urls")),
     path("clients/review/", include("practicelink.xpm.client_urls")),
     path("jobs/", include("practicelink.xpm.job_urls")),
+    path("profile/", include("practicelink.team.profile_urls")),
     path("settings/team/", include("practicelink.team.urls")),
     path("settings/team/xpm/", include("practicelink.xpm.team_urls")),
     path("settings/apps/", include("practicelink.xpm.urls")),

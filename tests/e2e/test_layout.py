@@ -27,6 +27,7 @@ PAGES = {
     "apps": "/settings/apps/",
     "new-proposal": "/proposals/new/",
     "library": "/proposals/library/",
+    "profile": "/profile/",
 }
 
 

@@ -1,4 +1,4 @@
 from practicelink.admin import register_inspect
-from practicelink.team.models import Invitation, Member, Practice, SignUp
+from practicelink.team.models import ApiToken, Invitation, Member, Practice, SignUp
 
-register_inspect(Practice, Member, Invitation, SignUp)
+register_inspect(Practice, Member, Invitation, SignUp, ApiToken)

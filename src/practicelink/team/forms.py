@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from practicelink.team import hooks
+from practicelink.team import hooks, tokens
 from practicelink.team.models import Member, Practice, Role
 
 
@@ -66,3 +66,15 @@ class InvitationAcceptForm(forms.Form):
         if data.get("password1") != data.get("password2"):
             raise forms.ValidationError("The two passwords differ.")
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. “Reporting script”."
+    )
+    expires_in_days = forms.IntegerField(
+        label="Expires in (days)",
+        min_value=1,
+        max_value=tokens.DAYS_MAX,
+        initial=tokens.DAYS_DEFAULT,
+    )

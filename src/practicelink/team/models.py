@@ -1,10 +1,12 @@
-"""Practices (tenants), their members, and invitations."""
+"""Practices (tenants), their members, invitations, and people's API tokens."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from practicelink.team.emails import normalise_email
 
@@ -92,6 +94,12 @@ class Member(models.Model):
         return self.access == Access.ACTIVE and self.user_id is not None and not self.is_deleted
 
 
+class InvitationStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+
+
 class Invitation(models.Model):
     """A one-time link that lets an invited member set a password. Only the token's hash is kept."""
 
@@ -128,3 +136,17 @@ class SignUp(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-up of {self.practice_name} by {self.email}"
+
+
+class ApiToken(AbstractAuthToken):
+    """A person's API token (django-rest-knox): only a digest of the token is kept, and it
+    expires. The person names it, and sees when it was last used."""
+
+    id = models.BigAutoField(primary_key=True)
+    # knox makes the digest the primary key; an id lets a token be named in a URL without it.
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(max_length=100)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token “{self.name}” of {self.user}"

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Case, CharField, QuerySet, Value, When
+from django.db.models.functions import Now
 from django.shortcuts import get_object_or_404
 
-from practicelink.team.models import Access, Member, MemberQuerySet, Practice
+from practicelink.team.models import (
+    Access,
+    Invitation,
+    InvitationStatus,
+    Member,
+    MemberQuerySet,
+    Practice,
+)
 
 
 def member_list(*, practice: Practice, include_deleted: bool = False) -> MemberQuerySet:
@@ -32,3 +41,22 @@ def memberships_for_user(user: AbstractBaseUser) -> MemberQuerySet:
 def login_exists(member: Member) -> bool:
     """Whether the member's email already signs in to practicelink (in any practice)."""
     return get_user_model().objects.filter(username=member.email_normalised).exists()
+
+
+def invitation_list(*, practice: Practice, status: str | None = None) -> QuerySet[Invitation]:
+    """The practice's invitations, newest first, each with its `status` (sent, accepted,
+    expired: a link replaced by a newer one expires at once); only those of `status` if given."""
+    invitations = (
+        Invitation.objects.filter(practice=practice)
+        .select_related("member")
+        .annotate(
+            status=Case(
+                When(used_at__isnull=False, then=Value(InvitationStatus.ACCEPTED)),
+                When(expires_at__lte=Now(), then=Value(InvitationStatus.EXPIRED)),
+                default=Value(InvitationStatus.SENT),
+                output_field=CharField(),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+    return invitations.filter(status=status) if status else invitations
