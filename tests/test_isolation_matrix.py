@@ -72,7 +72,7 @@ ADMIN_AREAS = (
     "/api/v1/invitations/",
     *(
         f"/api/v1/xpm/{area}/"
-        for area in ("budget", "connection", "links", "members", "settings", "staff")
+        for area in ("budget", "connection", "health", "links", "members", "settings", "staff")
     ),
     *(f"/api/v1/xpm/{area}/" for area in ("syncs", "why-not")),
 )

@@ -28,6 +28,7 @@ from practicelink.xpm.clients_api import (
     ClientLinkViewSet,
     ClientReviewViewSet,
 )
+from practicelink.xpm.health_api import AcceptSuggestionsView, AssignView, HealthView
 from practicelink.xpm.jobs_api import DeploymentViewSet, JobViewSet
 
 router = DefaultRouter()
@@ -73,6 +74,13 @@ urlpatterns = [
     path("api/v1/xpm/settings/", SyncSettingsView.as_view(), name="xpm-settings"),
     path("api/v1/xpm/connection/", ConnectionView.as_view(), name="xpm-connection"),
     path("api/v1/xpm/connection/confirm/", TenantConfirmView.as_view(), name="xpm-tenant-confirm"),
+    path("api/v1/xpm/health/", HealthView.as_view(), name="xpm-health"),
+    path(
+        "api/v1/xpm/health/accept-suggestions/",
+        AcceptSuggestionsView.as_view(),
+        name="xpm-health-accept-suggestions",
+    ),
+    path("api/v1/xpm/health/assign/", AssignView.as_view(), name="xpm-health-assign"),
     path("api/v1/signup/", signup_views.SignUpView.as_view(), name="api-signup"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -109,7 +109,8 @@ def review_list(request: MemberRequest) -> HttpResponse:
     return render(request, "xpm/client_reviews.html", context)
 
 
-def _decide(request: MemberRequest, decision, success: str) -> HttpResponse:
+def with_xpm(request: MemberRequest, decision, success: str) -> None:
+    """Take a decision that talks to XPM at once; say how it went (nothing decided on error)."""
     practice: Practice = request.practice
     try:
         with client_for(practice, interactive=True) as xpm:
@@ -120,15 +121,12 @@ def _decide(request: MemberRequest, decision, success: str) -> HttpResponse:
         messages.error(request, f"XPM did not answer as expected, nothing was decided: {error}")
     else:
         messages.success(request, success)
-    return redirect("xpm_clients:review")
 
 
-@require_POST
-@member_required
-def review_decide(request: MemberRequest, pk: int) -> HttpResponse:
-    """One decision on a review item: link (the candidate picked), create new, or ignore."""
+def review_apply(request: MemberRequest, item: ClientMatch) -> None:
+    """One decision on a review item, as posted: link (the candidate picked), create new or
+    ignore (also used by Link health)."""
     practice: Practice = request.practice
-    item = get_object_or_404(ClientMatch, practice=practice, pk=pk)
     by = request.member
     decision = request.POST.get("decision", "")
     if decision == "ignore":
@@ -138,21 +136,43 @@ def review_decide(request: MemberRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"{item.name} is left unpaired.")
-        return redirect("xpm_clients:review")
-    if decision == "create":
-        return _decide(
+    elif decision == "create":
+        with_xpm(
             request,
             lambda xpm: reviews.review_create(practice=practice, item=item, by=by, xpm=xpm),
             f"{item.name} was created as a new client.",
         )
-    if decision == "link":
+    elif decision == "link":
         key = request.POST.get("candidate", "")
-        return _decide(
+        with_xpm(
             request,
             lambda xpm: reviews.review_link(practice=practice, item=item, key=key, by=by, xpm=xpm),
             f"{item.name} is now linked.",
         )
-    messages.error(request, "Choose link, create new or ignore.")
+    else:
+        messages.error(request, "Choose link, create new or ignore.")
+
+
+def conflict_apply(request: MemberRequest, conflict: ClientConflict) -> None:
+    """Keep practicelink's value or take XPM's, as posted (also used by Link health)."""
+    practice: Practice = request.practice
+    keep = request.POST.get("keep", "")
+    by = request.member
+    words = "practicelink's" if keep == "ours" else "XPM's"
+    with_xpm(
+        request,
+        lambda xpm: reviews.conflict_resolve(
+            practice=practice, conflict=conflict, keep=keep, by=by, xpm=xpm
+        ),
+        f"{conflict.client.name}: {words} {conflict.field} kept.",
+    )
+
+
+@require_POST
+@member_required
+def review_decide(request: MemberRequest, pk: int) -> HttpResponse:
+    """One decision on a review item: link (the candidate picked), create new, or ignore."""
+    review_apply(request, get_object_or_404(ClientMatch, practice=request.practice, pk=pk))
     return redirect("xpm_clients:review")
 
 
@@ -160,15 +180,5 @@ def review_decide(request: MemberRequest, pk: int) -> HttpResponse:
 @member_required
 def conflict_decide(request: MemberRequest, pk: int) -> HttpResponse:
     """Keep practicelink's value or take XPM's."""
-    practice: Practice = request.practice
-    conflict = get_object_or_404(ClientConflict, practice=practice, pk=pk)
-    keep = request.POST.get("keep", "")
-    by = request.member
-    words = "practicelink's" if keep == "ours" else "XPM's"
-    return _decide(
-        request,
-        lambda xpm: reviews.conflict_resolve(
-            practice=practice, conflict=conflict, keep=keep, by=by, xpm=xpm
-        ),
-        f"{conflict.client.name}: {words} {conflict.field} kept.",
-    )
+    conflict_apply(request, get_object_or_404(ClientConflict, practice=request.practice, pk=pk))
+    return redirect("xpm_clients:review")

@@ -26,6 +26,7 @@ from practicelink.xpm import selectors
 from practicelink.xpm.models import (
     ClientConflict,
     ClientMatch,
+    Completeness,
     ConflictStatus,
     HealthSnapshot,
     ReviewStatus,
@@ -133,31 +134,6 @@ class UnlinkedMember:
     state: MemberState
     why: str
     suggested: tuple[StaffSide, ...] = ()
-
-
-@dataclass(frozen=True)
-class Completeness:
-    members: int
-    members_linked: int
-    clients: int
-    clients_complete: int
-
-    @staticmethod
-    def _share(part: int, whole: int) -> float:
-        return part / whole if whole else 1.0
-
-    @property
-    def members_share(self) -> float:
-        return self._share(self.members_linked, self.members)
-
-    @property
-    def clients_share(self) -> float:
-        return self._share(self.clients_complete, self.clients)
-
-    @property
-    def percent(self) -> int:
-        """The figure shown: the mean of both shares, rounded down (100 only when complete)."""
-        return int((self.members_share + self.clients_share) * 50 + 1e-9)
 
 
 @dataclass(frozen=True)

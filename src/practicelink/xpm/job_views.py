@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from practicelink.proposals.models import Proposal
 from practicelink.proposals.selectors import proposal_get
 from practicelink.team.access import MemberRequest, member_required
 from practicelink.xpm import jobs
@@ -67,14 +68,18 @@ def task_allocate(request: MemberRequest, number: str) -> HttpResponse:
     return redirect("xpm-jobs:detail", number=number)
 
 
-@require_POST
-@member_required
-def redeploy(request: MemberRequest, pk: int) -> HttpResponse:
-    proposal = proposal_get(practice=request.practice, pk=pk)
+def redeploy_apply(request: MemberRequest, proposal: Proposal) -> None:
+    """Deploy again what is not fully deployed (also used by Link health)."""
     try:
         deployment_redeploy(practice=request.practice, proposal=proposal)
     except ValidationError as error:
         _problem(request, error)
     else:
         messages.success(request, f"The jobs of {proposal.reference} are being deployed again.")
+
+
+@require_POST
+@member_required
+def redeploy(request: MemberRequest, pk: int) -> HttpResponse:
+    redeploy_apply(request, proposal_get(practice=request.practice, pk=pk))
     return redirect("proposals:detail", pk=pk)

@@ -220,22 +220,21 @@ def why_not(request: MemberRequest) -> HttpResponse:
     return render(request, "xpm/team_why_not_answer.html", _why_not_context(request))
 
 
-@require_POST
-@admin_required
-def suggestion_accept(request: MemberRequest, pk: int) -> HttpResponse:
-    """One click on a suggested match: link the member to the unlinked staff with its email."""
+def suggestion_apply(request: MemberRequest, member: Member) -> None:
+    """Accept the posted suggested staff for `member` (also used by Link health)."""
     practice: Practice = request.practice
-    member = member_get(practice=practice, pk=pk)
     staff = get_object_or_404(selectors.staff_present(practice), uuid=request.POST.get("staff", ""))
     try:
-        services.suggestion_accept(
-            practice=practice,
-            member=member,
-            staff=staff,
-            by=request.member,
-        )
+        services.suggestion_accept(practice=practice, member=member, staff=staff, by=request.member)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{member.name} is now linked to {staff.name} in XPM.")
+
+
+@require_POST
+@admin_required
+def suggestion_accept(request: MemberRequest, pk: int) -> HttpResponse:
+    """One click on a suggested match: link the member to the unlinked staff with its email."""
+    suggestion_apply(request, member_get(practice=request.practice, pk=pk))
     return redirect("team:list")

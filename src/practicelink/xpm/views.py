@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from practicelink.team.access import MemberRequest, admin_required
-from practicelink.xpm import oauth
+from practicelink.xpm import health, oauth
 from practicelink.xpm.forms import SyncSettingsForm
 from practicelink.xpm.models import (
     ConnectionStatus,
@@ -55,6 +55,8 @@ def apps(request: MemberRequest) -> HttpResponse:
         "runs": runs,
         "current": runs[0] if runs else None,
         "budget": xpm_budget(request.practice),
+        "health": health.link_health(request.practice) if connection else None,
+        "history": health.history(request.practice) if connection else [],
     }
     return render(request, "xpm/apps.html", context)
 

@@ -15,7 +15,7 @@ from .clients import (
 )
 from .connection import ConflictPolicy, ConnectionStatus, SyncSettings, XpmConnection
 from .deployments import Deployment, DeploymentAttempt, DeploymentStatus
-from .health import HealthSnapshot
+from .health import Completeness, HealthSnapshot
 from .runs import (
     ACTIVE_STATUSES,
     FINISHED_STATUSES,
@@ -42,6 +42,7 @@ __all__ = [
     "ClientLinkMethod",
     "ClientMatch",
     "ClientMirror",
+    "Completeness",
     "ConflictPolicy",
     "ConflictStatus",
     "ConnectionStatus",

@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 
 from practicelink.team.models import Practice
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How complete a practice's link is: members linked, active clients fully assigned (a
+    linked partner and manager) and linked to an XPM client."""
+
+    members: int
+    members_linked: int
+    clients: int
+    clients_complete: int
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float:
+        return part / whole if whole else 1.0
+
+    @property
+    def members_share(self) -> float:
+        return self._share(self.members_linked, self.members)
+
+    @property
+    def clients_share(self) -> float:
+        return self._share(self.clients_complete, self.clients)
+
+    @property
+    def percent(self) -> int:
+        """The figure shown: the mean of both shares, rounded down (100 only when complete)."""
+        return int((self.members_share + self.clients_share) * 50 + 1e-9)
 
 
 class HealthSnapshot(models.Model):
@@ -32,3 +62,7 @@ class HealthSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"link health of {self.practice} on {self.day}"
+
+    @property
+    def completeness(self) -> Completeness:
+        return Completeness(self.members, self.members_linked, self.clients, self.clients_complete)
