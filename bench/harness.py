@@ -195,3 +195,36 @@ def run_each_target(module: str, args: list[str]) -> None:
     for target in targets():
         command = [sys.executable, "-m", module, "--target", target, *args]
         subprocess.run(command, check=True)
+
+
+def capture(call: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """The SQL statements (with their parameters) that one call sends to the database."""
+    from django.db import connection
+
+    statements: list[tuple[str, Any]] = []
+
+    def wrapper(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        call()
+    return statements
+
+
+def bare(statements: list[tuple[str, Any]], sink: Callable[[Any], Any] | None = None) -> int:
+    """The floor: the same statements on a bare DB-API cursor, every row fetched (and given
+    to `sink` when set); no ORM, no template, no middleware. Returns the rows read."""
+    from django.db import connection
+
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            if cursor.description is None:
+                continue
+            while batch := cursor.fetchmany(2000):
+                rows += len(batch)
+                if sink is not None:
+                    sink(batch)
+    return rows

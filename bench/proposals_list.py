@@ -29,6 +29,8 @@ from typing import Any
 
 from bench.harness import (
     analyze,
+    bare,
+    capture,
     environment,
     interleaved,
     peak_rss_kb,
@@ -149,39 +151,6 @@ def build(rows: int) -> tuple[Any, Any]:
     with explicit_created_at():
         Proposal.objects.bulk_create((proposal(n) for n in range(1, rows + 1)), batch_size=5000)
     return practice, user
-
-
-def capture(call: Callable[[], Any]) -> list[tuple[str, Any]]:
-    """The SQL statements (with their parameters) that one call sends to the database."""
-    from django.db import connection
-
-    statements: list[tuple[str, Any]] = []
-
-    def wrapper(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        call()
-    return statements
-
-
-def bare(statements: list[tuple[str, Any]], sink: Callable[[Any], Any] | None = None) -> int:
-    """The floor: the same statements on a bare DB-API cursor, every row fetched (and given
-    to `sink` when set); no ORM, no template, no middleware. Returns the rows read."""
-    from django.db import connection
-
-    rows = 0
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            if cursor.description is None:
-                continue
-            while batch := cursor.fetchmany(2000):
-                rows += len(batch)
-                if sink is not None:
-                    sink(batch)
-    return rows
 
 
 def csv_floor(statements: list[tuple[str, Any]]) -> Callable[[], int]:

@@ -44,7 +44,7 @@ DEMO_CLIENTS = [
     ("Greenleaf Landscaping", "hello@greenleaf.example", 1, 3),
     ("Baker & Sons Joinery", "office@bakersons.example", 1, 2),
     ("Bluebird Dental", "admin@bluebird.example", 0, 3),
-    ("Kowalski Family Trust", "", 1, 1),
+    ("Kowalski Family Trust", "", 1, None),  # no manager yet: a gap Link health shows
 ]
 
 DEMO_SERVICES = [
@@ -123,7 +123,7 @@ def _populate(practice: Practice) -> None:
             name=name,
             email=email,
             partner=members[partner],
-            manager=members[manager],
+            manager=None if manager is None else members[manager],
         )
         proposal = proposal_create(
             practice=practice,

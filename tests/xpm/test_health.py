@@ -125,7 +125,7 @@ def test_members_unlinked_say_waiting_suggested_or_blocked(practice, admin):
         practice=practice, member=suggested, staff=Staff.objects.get(name="Sue in XPM")
     )
     assert counts(practice)[GapKind.MEMBERS_UNLINKED] == 2
-    assert waiting.pk in {m.id for m in link_health(practice).team.unlinked_members()}
+    assert waiting.pk in {m.id for m in link_health(practice).team.unlinked_members}
 
 
 def test_staff_linked_to_no_member_are_offered(practice, admin):

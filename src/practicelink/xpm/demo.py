@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 
 from practicelink.team.models import Practice
-from practicelink.xpm.models import ConnectionStatus, SyncTrigger, XpmConnection
+from practicelink.xpm.models import ConnectionStatus, SyncSettings, SyncTrigger, XpmConnection
 from practicelink.xpm.oauth import connection_from_token
 from practicelink.xpm.services.runs import sync_request
 
@@ -24,5 +24,8 @@ def demo_connect(*, practice: Practice, emulator_url: str, tenant_id: str) -> bo
     )
     response.raise_for_status()
     connection_from_token(practice=practice, by=None, token=response.json())
+    # As in a practice whose creation window has passed: the first sync creates in XPM the
+    # members it lacks, and leaves the gaps a person must close (Settings > Apps > Link health).
+    SyncSettings.objects.update_or_create(practice=practice, defaults={"creation_window_hours": 0})
     sync_request(practice=practice, trigger=SyncTrigger.API)
     return True

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -169,9 +170,11 @@ class TeamState:
         )
         return cls(members, staff, {a.member_id: a for a in actions}, emails)
 
+    @cached_property
     def current(self) -> list[MemberSide]:
         return [m for m in self.members if not m.deleted]
 
+    @cached_property
     def unlinked_members(self) -> list[UnlinkedMember]:
         staff = {s.uuid: s for s in self.staff}
         return [
@@ -183,10 +186,11 @@ class TeamState:
                 why=_why(action),
                 suggested=tuple(staff[u] for u in action.staff_uuids if u in staff),
             )
-            for m in sorted(self.current(), key=lambda m: (m.name.casefold(), m.id))
+            for m in sorted(self.current, key=lambda m: (m.name.casefold(), m.id))
             if (action := self.actions.get(m.id)) is not None
         ]
 
+    @cached_property
     def unlinked_staff(self) -> list[StaffSide]:
         return sorted(
             (s for s in self.staff if s.linked_member_id is None),
@@ -286,14 +290,14 @@ def link_health(practice: Practice, now: datetime | None = None) -> Health:
         complete=Count("pk", filter=_COMPLETE),
         **{kind.value: Count("pk", filter=q) for kind, q in CLIENT_GAPS.items()},
     )
-    unlinked = team.unlinked_members()
-    current = team.current()
+    unlinked = team.unlinked_members
+    current = team.current
     states = Counter(m.state.value for m in unlinked)
     gaps = [
         Gap(
             GapKind.MEMBERS_UNLINKED, len(unlinked), {s.value: states[s.value] for s in MemberState}
         ),
-        Gap(GapKind.STAFF_UNLINKED, len(team.unlinked_staff())),
+        Gap(GapKind.STAFF_UNLINKED, len(team.unlinked_staff)),
         *(Gap(kind, clients[kind.value]) for kind in CLIENT_GAPS),
         Gap(GapKind.CLIENT_REVIEWS, open_reviews(practice).count()),
         Gap(GapKind.CLIENT_CONFLICTS, open_conflicts(practice).count()),
@@ -317,9 +321,9 @@ def gap_records(
     """One page of the records behind a gap (one query at most)."""
     end = offset + limit
     if kind == GapKind.MEMBERS_UNLINKED:
-        return health.team.unlinked_members()[offset:end]
+        return health.team.unlinked_members[offset:end]
     if kind == GapKind.STAFF_UNLINKED:
-        return health.team.unlinked_staff()[offset:end]
+        return health.team.unlinked_staff[offset:end]
     if kind in CLIENT_GAPS:
         clients = active_clients(practice).filter(CLIENT_GAPS[kind])
         clients = clients.select_related("partner__xpm_link", "manager__xpm_link")

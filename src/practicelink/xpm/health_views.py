@@ -77,7 +77,7 @@ def _context(request: MemberRequest) -> dict[str, Any]:
         "health": report,
         "rows": rows,
         "single_suggestions": single_suggestions(report),
-        "staff_options": report.team.unlinked_staff(),
+        "staff_options": report.team.unlinked_staff,
         "member_options": Member.objects.current().filter(practice=practice).order_by("name"),
         "history": health.history(practice),
     }
