@@ -13,7 +13,7 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django_filters.fields import ModelChoiceField
 from django_filters.widgets import DateRangeWidget
@@ -55,7 +55,7 @@ def _of_practice(
 
 class QuickSelect(forms.Select):
     """A select whose options are built in Python rather than one template each (Django's
-    per-option templates cost more than the page's queries)."""
+    per-option templates cost more than the page's queries), escaped as format_html would."""
 
     def render(
         self,
@@ -65,16 +65,18 @@ class QuickSelect(forms.Select):
         renderer: object = None,
     ) -> SafeString:
         selected = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(key), mark_safe(" selected") if str(key) == selected else "", label)
-                for key, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) == selected else ""}>'
+            f"{conditional_escape(str(label))}</option>"
+            for key, label in self.choices
         )
         final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html('<select name="{}"{}>{}</select>', name, final_attrs, options)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            final_attrs,
+            mark_safe(options),  # noqa: S308 - every key and label is escaped above
+        )
 
 
 #: how many clients the picker's search offers at once (type more to narrow)

@@ -20,9 +20,12 @@ def proposal_get(*, practice: Practice, pk: int) -> Proposal:
 
 
 def proposal_status_counts(proposals: QuerySet[Proposal]) -> dict[str, int]:
-    """How many of these proposals are in each status (every status, zeros too), in one query."""
+    """How many of these proposals are in each status (every status, zeros too), in one query.
+
+    Counts the status column, not the id: PostgreSQL can then answer from an index holding the
+    filtered column and the status (an index-only scan), without reading the rows."""
     return proposals.order_by().aggregate(
-        **{status.value: Count("pk", filter=Q(status=status)) for status in Status}
+        **{status.value: Count("status", filter=Q(status=status)) for status in Status}
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +28,7 @@ from practicelink.proposals.forms import (
     service_lines,
 )
 from practicelink.proposals.hooks import member_notes, proposal_panels
+from practicelink.proposals.list_rows import proposal_rows
 from practicelink.proposals.models import LibraryService, Proposal, Status
 from practicelink.team.access import MemberRequest, admin_required, member_required
 
@@ -50,16 +52,33 @@ COLUMNS = (
 
 
 class CountedPaginator(Paginator):
-    """A paginator told how many rows there are: the status counts already know, so the
-    page needs no second COUNT over the same rows."""
+    """A paginator told how many rows there are (the status counts already know, so the page
+    needs no second COUNT over the same rows) that reads a page as a deferred join.
 
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+    The page's ids are picked first, in a subquery that the list's covering indexes answer
+    alone (filter, status and number are in them), and only that page's rows are read: a
+    plain LIMIT made the database read and sort every matching row (all 8,000 proposals of
+    a partner) to keep 50.
+    """
+
+    def __init__(self, object_list: QuerySet[Proposal], per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
         self.known_count = count
 
     @property
     def count(self) -> int:
         return self.known_count
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        proposals = cast(QuerySet[Proposal], self.object_list)
+        ids = proposals.values("pk")[bottom : bottom + self.per_page]
+        rows = Proposal.objects.filter(pk__in=ids)
+        rows.query.select_related = proposals.query.select_related
+        if proposals.query.order_by:  # else the model's own ordering, as in `proposals`
+            rows = rows.order_by(*proposals.query.order_by)
+        return Page(rows, number, self)
 
 
 def _filterset(request: MemberRequest) -> ProposalFilterSet:
@@ -123,6 +142,7 @@ def proposal_list(request: MemberRequest) -> HttpResponse:
     context = {
         "filterset": filterset,
         "page": page,
+        "rows": proposal_rows(page.object_list),
         "page_sizes": PAGE_SIZES,
         "page_size": page.paginator.per_page,
         "sort": sort_key,
