@@ -27,6 +27,8 @@ class Client(models.Model):
         indexes = [
             models.Index(fields=["practice", "partner"]),
             models.Index(fields=["practice", "manager"]),
+            # Link health pages clients by name: walked in order, a page stops after 20 rows
+            models.Index(fields=["practice", "name"]),
         ]
 
     def __str__(self) -> str:

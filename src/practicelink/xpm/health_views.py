@@ -7,7 +7,7 @@ section again (counts, lists and the outcome); without it, a redirect to the pag
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from practicelink.clients.models import Client
@@ -54,6 +56,12 @@ def single_suggestions(report: Health) -> int:
     )
 
 
+def _options(choices: Iterable[tuple[Any, str]]) -> SafeString:
+    """`<option>`s built once: the page repeats the member list in each assign bar, and a
+    thousand options rendered through the template engine would cost more than its queries."""
+    return format_html_join("", '<option value="{}">{}</option>', choices)
+
+
 def _context(request: MemberRequest) -> dict[str, Any]:
     practice: Practice = request.practice
     report = health.link_health(practice)
@@ -77,8 +85,16 @@ def _context(request: MemberRequest) -> dict[str, Any]:
         "health": report,
         "rows": rows,
         "single_suggestions": single_suggestions(report),
-        "staff_options": report.team.unlinked_staff,
-        "member_options": Member.objects.current().filter(practice=practice).order_by("name"),
+        "staff_options": _options(
+            (s.uuid, f"{s.name} <{s.email_normalised}>" if s.email_normalised else s.name)
+            for s in report.team.unlinked_staff
+        ),
+        "member_options": _options(
+            Member.objects.current()
+            .filter(practice=practice)
+            .order_by("name", "pk")
+            .values_list("pk", "name")
+        ),
         "history": health.history(practice),
     }
 
