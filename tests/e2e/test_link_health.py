@@ -12,11 +12,20 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from practicelink.clients.models import Client
-from practicelink.xpm.models import ClientConflict, ClientLink, ClientMatch, MatchSide, StaffLink
+from practicelink.proposals.services import proposal_accept
+from practicelink.xpm.models import (
+    ClientConflict,
+    ClientLink,
+    ClientMatch,
+    Deployment,
+    DeploymentStatus,
+    MatchSide,
+    StaffLink,
+)
 from practicelink.xpm.models import Staff as StaffRow
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import sign_in
-from tests.factories import ClientFactory, MemberFactory
+from tests.factories import ClientFactory, MemberFactory, make_proposal
 from tests.xpm.conftest import connected, sync, xpm, xpm_server  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -45,6 +54,13 @@ def test_close_every_gap_from_the_page(
     xpm.add_staff("Ada in XPM", "ada.xpm@alpha.example")
     sync(practice)
     client = ClientFactory(practice=practice, name="Nomanager Co", partner=sue)
+    # accepted while Sue is not linked: the job deploys without its partner and job staff
+    proposal = make_proposal(
+        ClientFactory(practice=practice, name="Deploy Co", partner=sue, manager=admin)
+    )
+    proposal.jobs.get().staff.add(sue)
+    proposal_accept(practice=practice, proposal=proposal, by=admin)
+    assert Deployment.objects.get().status == DeploymentStatus.PARTLY
     now = timezone.now()
     ClientMatch.objects.create(
         practice=practice,
@@ -85,6 +101,10 @@ def test_close_every_gap_from_the_page(
     page.locator('tr[data-member="Ada Admin"]').get_by_role("button", name="Link").click()
     expect(page.get_by_text("Ada Admin is now linked to Ada in XPM")).to_be_visible()
     count(page, "members_unlinked").to_have_attribute("data-count", "0")
+    count(page, "job_staff_unlinked").to_have_attribute("data-count", "0")
+    page.get_by_role("button", name=f"Redeploy {proposal.reference}").click()
+    expect(page.get_by_text(f"The jobs of {proposal.reference} are being deployed")).to_be_visible()
+    count(page, "deployments").to_have_attribute("data-count", "0")
     count(page, "staff_unlinked").to_have_attribute("data-count", "0")
 
     unassigned = page.locator("#gap-clients_unassigned")
@@ -113,3 +133,4 @@ def test_close_every_gap_from_the_page(
         c for c in xpm.server.store.tenant(xpm.tenant_id).clients if c.name == "Nomanager Co"
     )
     assert xpm_client.job_manager_uuid == ada.uuid
+    assert Deployment.objects.get().status == DeploymentStatus.DEPLOYED
