@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.proposals_list", "bench.staff_sync", "bench.link_health"]
+BENCHMARKS = ["bench.proposals_list", "bench.staff_sync", "bench.client_sync", "bench.link_health"]
 
 if __name__ == "__main__":
     for module in BENCHMARKS:

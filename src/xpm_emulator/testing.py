@@ -60,6 +60,9 @@ STARTUP_TIMEOUT = 10.0
 class EmulatorHandle:
     base_url: str
     emulator: Emulator
+    control: httpx.Client
+    """Kept for the emulator's lifetime: building a client per control call (a new TLS
+    context and pool each time) was most of the test suite's HTTP cost."""
 
     @property
     def api_url(self) -> str:
@@ -90,7 +93,7 @@ class EmulatorHandle:
         return self.emulator.clock
 
     def _control(self, method: str, path: str, json: Any = None) -> Any:
-        response = httpx.request(method, f"{self.base_url}/_emulator/{path}", json=json)
+        response = self.control.request(method, f"{self.base_url}/_emulator/{path}", json=json)
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -187,7 +190,8 @@ def running_emulator(
     thread.start()
     try:
         _wait_started(server, thread)
-        yield EmulatorHandle(f"http://127.0.0.1:{port}", app.state.emulator)
+        with httpx.Client() as control:
+            yield EmulatorHandle(f"http://127.0.0.1:{port}", app.state.emulator, control)
     finally:
         server.should_exit = True
         thread.join(STARTUP_TIMEOUT)

@@ -93,21 +93,25 @@ def member_sides(practice: Practice) -> list[MemberSide]:
         .order_by("at", "id")
         .values_list("member_id", "linked")
     )
+    members = Member.objects.filter(practice=practice).order_by("added_at", "id")
     return [
         MemberSide(
-            id=m.pk,
-            name=m.name,
-            email_normalised=m.email_normalised,
-            added_at=m.added_at,
-            deleted=m.is_deleted,
-            linked_staff_uuid=links.get(m.pk),
-            linked_by_hand_before=m.pk in by_hand,
-            creation_started=m.pk in started,
-            unlinked_by_hand=last_change.get(m.pk) is False,
-            creation_email=started[m.pk][0] if m.pk in started else "",
-            creation_sent_at=started[m.pk][1] if m.pk in started else None,
+            id=pk,
+            name=name,
+            email_normalised=email_normalised,
+            added_at=added_at,
+            deleted=deleted_at is not None,
+            linked_staff_uuid=links.get(pk),
+            linked_by_hand_before=pk in by_hand,
+            creation_started=pk in started,
+            unlinked_by_hand=last_change.get(pk) is False,
+            creation_email=started[pk][0] if pk in started else "",
+            creation_sent_at=started[pk][1] if pk in started else None,
         )
-        for m in Member.objects.filter(practice=practice).order_by("added_at", "id")
+        # plain values: a sync reads every member of the practice
+        for pk, name, email_normalised, added_at, deleted_at in members.values_list(
+            "pk", "name", "email_normalised", "added_at", "deleted_at"
+        )
     ]
 
 

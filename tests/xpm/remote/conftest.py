@@ -4,6 +4,7 @@ from typing import Any
 import httpx
 import pytest
 
+from practicelink.xpm.http import shared_client
 from practicelink.xpm.remote import NoLimit, RateLimiter, RetryPolicy, XpmClient
 from practicelink.xpm.remote.guard import MAX_ANSWER_BYTES
 from xpm_emulator.seed import DEMO_TENANT_ID
@@ -92,6 +93,7 @@ def live_client(emulator: EmulatorHandle, sleeps: Sleeps) -> Iterator[Callable[.
             tenant_id,
             lambda: token,
             limiter=limiter or NoLimit(),
+            http=shared_client(),  # as the app does: one pool and TLS context per process
             timeout=timeout,
             retry=RetryPolicy(attempts=3, backoff=0.5, sleep=sleeps),
             max_answer_bytes=max_answer_bytes,

@@ -14,14 +14,14 @@ when it resumes, and the next pass skips the steps already finished. Nothing sle
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ from practicelink.xpm.remote import (
     XpmUnauthorized,
 )
 from practicelink.xpm.sync.events import Recorder
-from practicelink.xpm.sync.steps import ActionFailed, Step, SyncContext, registered_steps
+from practicelink.xpm.sync.steps import ActionFailed, Planned, Step, SyncContext, registered_steps
 
 RUN_STOPPERS = (XpmAuthError, XpmUnauthorized, XpmForbiddenTenant)
 """Errors after which no further call can succeed: the run fails, whatever the step."""
@@ -167,6 +167,60 @@ def _defer(run: SyncRun, steps: dict[str, str], wait: float) -> None:
     )
 
 
+BATCH = 250
+"""The most actions `Step.apply_many` is given at once (one transaction)."""
+
+
+def _runs(planned: list[Planned], *, batched: bool) -> Iterator[list[Planned]]:
+    """The plan cut into runs of up to BATCH consecutive `batch` writes, other actions alone."""
+    run_of: list[Planned] = []
+    for action in planned:
+        if batched and action.batch and action.writes and len(run_of) < BATCH:
+            run_of.append(action)
+            continue
+        if run_of:
+            yield run_of
+        if batched and action.batch and action.writes:
+            run_of = [action]
+        else:
+            run_of = []
+            yield [action]
+    if run_of:
+        yield run_of
+
+
+def _apply_batch(ctx: SyncContext, step: Step[Any], batch: list[Planned]) -> list[Planned] | None:
+    """The actions done, in one transaction; None when any failed (all undone, then)."""
+    try:
+        with transaction.atomic():
+            done = step.apply_many(ctx, batch)
+    except (ActionFailed, XpmError, DatabaseError, ValidationError):
+        return None
+    return [result or action for action, result in zip(batch, done, strict=True)]
+
+
+def _apply_one(ctx: SyncContext, step: Step[Any], action: Planned) -> None:
+    """Apply (or, in a Preview, record as planned) one action, and record its event."""
+    recorder = ctx.recorder
+    key = recorder.key(step.name, action)
+    if not action.writes:
+        recorder.record(step.name, action, action.outcome, key=key)
+    elif ctx.dry_run:
+        recorder.record(step.name, action, EventOutcome.PLANNED, key=key)
+    else:
+        try:
+            done = step.apply(ctx, action) or action
+        except (RateLimitDenied, XpmRateLimited) as denied:
+            raise _Deferred(denied.retry_after) from denied
+        except RUN_STOPPERS:
+            raise
+        except (ActionFailed, XpmError) as error:
+            failure = action.but(message=error.message)
+            recorder.record(step.name, failure, EventOutcome.FAILED, key=key)
+        else:
+            recorder.record(step.name, done, done.outcome, key=key)
+
+
 def _run_step(ctx: SyncContext, step: Step[Any]) -> StepOutcome:
     """Read, plan, apply (or, in a Preview, record as planned) each action of one step."""
     recorder = ctx.recorder
@@ -181,25 +235,19 @@ def _run_step(ctx: SyncContext, step: Step[Any]) -> StepOutcome:
     except XpmError as error:
         raise _StepFailed(str(error)) from error
     recorder.progress(step.label, total=len(planned))
-    for action in planned:
-        key = recorder.key(step.name, action)
-        if not action.writes:
-            recorder.record(step.name, action, action.outcome, key=key)
-        elif ctx.dry_run:
-            recorder.record(step.name, action, EventOutcome.PLANNED, key=key)
-        else:
-            try:
-                done = step.apply(ctx, action) or action
-            except (RateLimitDenied, XpmRateLimited) as denied:
-                raise _Deferred(denied.retry_after) from denied
-            except RUN_STOPPERS:
-                raise
-            except (ActionFailed, XpmError) as error:
-                failure = action.but(message=error.message)
-                recorder.record(step.name, failure, EventOutcome.FAILED, key=key)
-            else:
-                recorder.record(step.name, done, done.outcome, key=key)
-        recorder.progress(done=1)
+    try:
+        for run_of in _runs(planned, batched=not ctx.dry_run):
+            done = _apply_batch(ctx, step, run_of) if len(run_of) > 1 else None
+            results: list[Planned | None] = [*done] if done else [None] * len(run_of)
+            for action, result in zip(run_of, results, strict=True):
+                if result is None:
+                    _apply_one(ctx, step, action)
+                else:
+                    key = recorder.key(step.name, action)
+                    recorder.record(step.name, result, result.outcome, key=key)
+                recorder.progress(done=1)
+    finally:  # the events of the actions done, whatever stopped the step
+        recorder.flush()
     if ctx.run.events.filter(step=step.name, outcome=EventOutcome.FAILED).exists():
         return StepOutcome.PARTLY_FAILED
     return StepOutcome.SUCCEEDED

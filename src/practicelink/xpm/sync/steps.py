@@ -13,7 +13,9 @@ works in three phases, and the engine (`engine.py`) drives them:
    id of a created record, the message to show, an `outcome` other than done when the write
    was sent but its answer lost); raise `ActionFailed` with words a person
    understands when it could not be done. XPM errors other than the rate limit count as a
-   failure of that action.
+   failure of that action. Actions that only write in practicelink may say `batch=True`:
+   the engine then hands runs of them to `apply_many`, which a step overrides to write them
+   in bulk (thousands of staff or clients at a first sync).
 
 The engine records one sync event per planned action, through `ctx.recorder`. In a Preview
 (`ctx.dry_run`) it records the same actions as "planned" and never calls `apply`: a Preview
@@ -89,6 +91,9 @@ class Planned:
     """What to record when `writes` is False (suggested, skipped), or what `apply` says
     happened (done, or uncertain: sent, answer lost)."""
     detail: Any = None
+    batch: bool = False
+    """A write in practicelink alone (no XPM call) that `Step.apply_many` may carry out
+    together with the next ones of the plan."""
 
     def but(self, **changes: Any) -> Planned:
         return replace(self, **changes)
@@ -130,6 +135,13 @@ class Step(ABC, Generic[State]):
 
     @abstractmethod
     def apply(self, ctx: SyncContext, planned: Planned) -> Planned | None: ...
+
+    def apply_many(self, ctx: SyncContext, batch: list[Planned]) -> list[Planned | None]:
+        """Carry out consecutive `batch=True` actions at once, in bulk writes; what `apply`
+        would return for each. The engine runs it in one transaction; when it raises
+        (`ActionFailed`, a database error) the batch is undone and each action is applied
+        on its own, so one bad action fails alone, with its own message."""
+        return [self.apply(ctx, planned) for planned in batch]
 
 
 @cache

@@ -12,6 +12,7 @@ from django.utils import timezone
 from practicelink.clients.models import Client
 from practicelink.team.models import Member, Practice
 from practicelink.xpm.crypto import decrypt
+from practicelink.xpm.http import shared_client
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.models import StaffLink, SyncRun, SyncTrigger, XpmConnection
 from practicelink.xpm.remote import NoLimit, RateLimitDenied, RetryPolicy, XpmClient
@@ -106,6 +107,7 @@ class Both:
             connection.tenant_id,
             lambda: token,
             limiter=limiter or NoLimit(),
+            http=shared_client(),  # as the app does: one pool and TLS context per process
             retry=RetryPolicy(attempts=2, backoff=0.0),
         )
 

@@ -14,6 +14,7 @@ from practicelink.xpm import selectors, services
 from practicelink.xpm.models import (
     CreationState,
     EventOutcome,
+    LinkChange,
     LinkMethod,
     StaffCreation,
     StaffLink,
@@ -59,13 +60,22 @@ class StaffStep(Step[StaffState]):
 
     def read(self, ctx: SyncContext) -> StaffState:
         listed = ctx.client.staff_list()
-        links = StaffLink.objects.filter(practice=ctx.practice).select_related("member")
-        member_of = {link.staff.uuid: link.member for link in links.select_related("staff")}
+        # plain values, not model instances: thousands of them are read at every sync
+        links = StaffLink.objects.filter(practice=ctx.practice)
+        member_of = {
+            uuid: (member_id, name)
+            for uuid, member_id, name in links.values_list(
+                "staff__uuid", "member_id", "member__name"
+            )
+        }
+        mirrored = StaffRow.objects.filter(practice=ctx.practice)
         return StaffState(
             listed=[StaffCopy(s.uuid, s.name, s.email) for s in listed],
             mirrored=[
-                StaffCopy(row.uuid, row.name, row.email, row.gone_at is not None)
-                for row in StaffRow.objects.filter(practice=ctx.practice)
+                StaffCopy(uuid, name, email, gone_at is not None)
+                for uuid, name, email, gone_at in mirrored.values_list(
+                    "uuid", "name", "email", "gone_at"
+                )
             ],
             members=selectors.member_sides(ctx.practice),
             staff=[
@@ -73,11 +83,11 @@ class StaffStep(Step[StaffState]):
                     s.uuid,
                     s.name,
                     s.normalised_email,
-                    member_of[s.uuid].pk if s.uuid in member_of else None,
+                    member_of[s.uuid][0] if s.uuid in member_of else None,
                 )
                 for s in listed
             ],
-            linked_to={uuid: member.name for uuid, member in member_of.items()},
+            linked_to={uuid: name for uuid, (_, name) in member_of.items()},
             policy=selectors.policy_for(ctx.practice),
         )
 
@@ -104,6 +114,12 @@ class StaffStep(Step[StaffState]):
         if action.kind == Kind.LINK:
             return _link_by_email(ctx, planned, member, action.staff_uuids[0])
         return _create_staff(ctx, planned, member)
+
+    def apply_many(self, ctx: SyncContext, batch: list[Planned]) -> list[Planned | None]:
+        """The mirror's changes and the links by email of a batch, in a few bulk writes."""
+        _mirror_apply_many(ctx, [p.detail for p in batch if isinstance(p.detail, MirrorChange)])
+        links = _link_many(ctx, [p for p in batch if not isinstance(p.detail, MirrorChange)])
+        return [links.get(id(p)) for p in batch]
 
 
 def _staff_subject(copy: StaffCopy) -> Subject:
@@ -134,6 +150,7 @@ def _mirror_planned(change: MirrorChange, linked_to: dict[str, str]) -> Planned:
         before=_fields(change.before),
         after=after,
         detail=change,
+        batch=True,
     )
 
 
@@ -158,7 +175,7 @@ def _link_planned(action: Action, member: str, staff_names: dict[str, str]) -> l
     if action.kind == Kind.LINK:
         uuid = action.staff_uuids[0]
         message = f"Link {member} ↔ {staff_names[uuid]} (same email)."
-        return [Planned("link", subject(uuid), message, detail=action)]
+        return [Planned("link", subject(uuid), message, detail=action, batch=True)]
     if action.kind == Kind.CREATE:
         return [Planned("create_staff", subject(), f"Create {member} in XPM.", detail=action)]
     return []  # WAIT: nothing to do before the creation window is over
@@ -188,6 +205,86 @@ def _mirror_write(ctx: SyncContext, staff: StaffCopy) -> StaffRow:
     return row
 
 
+def _mirror_apply_many(ctx: SyncContext, changes: list[MirrorChange]) -> None:
+    """What `_mirror_apply` does for each change, in three statements."""
+    gone = [c.staff.uuid for c in changes if c.kind == MirrorKind.GONE]
+    StaffRow.objects.filter(practice=ctx.practice, uuid__in=gone).update(gone_at=ctx.now)
+    listed = {c.staff.uuid: c.staff for c in changes if c.kind != MirrorKind.GONE}
+    rows = StaffRow.objects.filter(practice=ctx.practice, uuid__in=list(listed))
+    known = {row.uuid: row for row in rows}
+    fields = ("name", "email", "email_normalised", "seen_at", "gone_at")
+    for uuid, staff in listed.items():
+        row = known.get(uuid) or StaffRow(practice=ctx.practice, uuid=uuid)
+        row.name, row.email = staff.name, staff.email
+        row.email_normalised = normalise_email(staff.email)
+        row.seen_at, row.gone_at = ctx.now, None
+        known[uuid] = row
+    StaffRow.objects.bulk_update([r for r in known.values() if r.pk], fields)
+    StaffRow.objects.bulk_create([r for r in known.values() if not r.pk])
+
+
+def _link_many(ctx: SyncContext, batch: list[Planned]) -> dict[int, Planned]:
+    """Links by email (what `_link_by_email` does for each), in bulk writes; raises
+    ActionFailed when any would not be a plain new link, so that each is then applied alone
+    (with its own checks and message)."""
+    actions: list[Action] = [p.detail for p in batch]
+    member_ids = [a.member_id for a in actions]
+    uuids = [a.staff_uuids[0] for a in actions]
+    members = Member.objects.filter(practice=ctx.practice).in_bulk(member_ids)
+    staff = {s.uuid: s for s in StaffRow.objects.filter(practice=ctx.practice, uuid__in=uuids)}
+    taken = StaffLink.objects.filter(member_id__in=member_ids) | StaffLink.objects.filter(
+        staff__in=list(staff.values())
+    )
+    plain = (
+        len(set(member_ids)) == len(actions) == len(set(uuids))
+        and all(m in members and not members[m].is_deleted for m in member_ids)
+        and all(u in staff and staff[u].gone_at is None for u in uuids)
+        and not taken.exists()
+    )
+    if not plain:
+        raise ActionFailed("Not a plain link: each is applied on its own.")
+    created = set(
+        StaffCreation.objects.filter(member_id__in=member_ids).values_list("member_id", flat=True)
+    )
+    now = timezone.now()
+    links = [
+        StaffLink(
+            practice=ctx.practice,
+            member=members[m],
+            staff=staff[u],
+            method=LinkMethod.CREATED if m in created else LinkMethod.EMAIL,
+            linked_at=now,
+        )
+        for m, u in zip(member_ids, uuids, strict=True)
+    ]
+    StaffLink.objects.bulk_create(links)
+    LinkChange.objects.bulk_create(
+        LinkChange(
+            practice=ctx.practice,
+            member=link.member,
+            staff_uuid=link.staff.uuid,
+            linked=True,
+            method=link.method,
+            at=now,
+        )
+        for link in links
+    )
+    StaffCreation.objects.filter(member_id__in=created).delete()
+    return {
+        id(planned): planned.but(message=_linked(members[m], staff[u], m in created))
+        for planned, m, u in zip(batch, member_ids, uuids, strict=True)
+    }
+
+
+def _linked(member: Member, staff: StaffRow, created: bool) -> str:
+    """What a link by email says: how, and whether the names differ."""
+    how = "the staff practicelink created" if created else "same email"
+    message = f"Linked {member.name} ↔ {staff.name} ({how})."
+    if " ".join(member.name.split()).casefold() != " ".join(staff.name.split()).casefold():
+        message += f" The names differ: {member.name} here, {staff.name} in XPM."
+    return message
+
+
 def _link_by_email(ctx: SyncContext, planned: Planned, member: Member, uuid: str) -> Planned:
     staff = StaffRow.objects.get(practice=ctx.practice, uuid=uuid)
     creation = StaffCreation.objects.filter(member=member).first()
@@ -198,11 +295,7 @@ def _link_by_email(ctx: SyncContext, planned: Planned, member: Member, uuid: str
         raise ActionFailed(" ".join(error.messages)) from error
     if creation:
         creation.delete()
-    how = "the staff practicelink created" if creation else "same email"
-    message = f"Linked {member.name} ↔ {staff.name} ({how})."
-    if " ".join(member.name.split()).casefold() != " ".join(staff.name.split()).casefold():
-        message += f" The names differ: {member.name} here, {staff.name} in XPM."
-    return planned.but(message=message)
+    return planned.but(message=_linked(member, staff, creation is not None))
 
 
 UNCERTAIN = (XpmTimeout, XpmConnectionError, XpmProtocolError)
