@@ -53,3 +53,28 @@ def test_blank_name_is_a_400(admin_api):
     response = admin_api.post(reverse("client-list"), {"name": "  "}, format="json")
     assert response.status_code == 400
     assert response.json() == {"name": ["This field may not be blank."]}
+
+
+def test_the_list_searches_names_and_filters_as_the_clients_screen(admin_api, practice, admin):
+    ClientFactory(practice=practice, name="Bluebird Dental", partner=admin)
+    ClientFactory(practice=practice, name="Blue Harbour Cafe")
+    ClientFactory(practice=practice, name="Redwood Farms", partner=admin)
+    ClientFactory(practice=PracticeFactory(), name="Bluebell (another practice)")
+    listed = reverse("client-list")
+
+    def names(query):
+        answer = admin_api.get(listed, query)
+        assert answer.status_code == 200
+        return sorted(row["name"] for row in answer.json()["results"])
+
+    assert names({"q": "blue"}) == ["Blue Harbour Cafe", "Bluebird Dental"]
+    assert names({"q": "  BIRD "}) == ["Bluebird Dental"]
+    assert names({"partner": admin.pk}) == ["Bluebird Dental", "Redwood Farms"]
+    assert names({"q": "blue", "partner": admin.pk}) == ["Bluebird Dental"]
+    assert names({"q": "nothing like it"}) == []
+    stranger = MemberFactory(practice=PracticeFactory())
+    refused = admin_api.get(listed, {"partner": stranger.pk})
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "partner": ["Select a valid choice. That choice is not one of the available choices."]
+    }

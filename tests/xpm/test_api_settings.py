@@ -25,6 +25,7 @@ def test_settings_read_and_change_within_the_same_bounds_as_the_ui(admin_api, pr
         "sync_interval_minutes": 5,
         "conflict_policy": "xpm_wins",
         "create_clients_at_once": False,
+        "job_number_prefix": "PL",
     }
     changed = admin_api.patch(
         SETTINGS,
@@ -134,3 +135,17 @@ def test_schema_documents_settings_and_accept(client):
     )
     accept = schema["paths"][ACCEPT]["post"]
     assert "recorded as made by email" in accept["description"]
+
+
+def test_the_job_number_prefix_is_a_setting_of_the_api_too(admin_api, practice):
+    changed = admin_api.patch(SETTINGS, {"job_number_prefix": "ACME"}, format="json")
+    assert changed.status_code == 200
+    assert changed.json()["job_number_prefix"] == "ACME"
+    for bad in ("AB12", "", "TOOLONGXX"):
+        refused = admin_api.patch(SETTINGS, {"job_number_prefix": bad}, format="json")
+        assert refused.status_code == 400, bad
+        assert list(refused.json()) == ["job_number_prefix"]
+    assert admin_api.patch(SETTINGS, {"job_number_prefix": "AB12"}, format="json").json() == {
+        "job_number_prefix": ["Use 1 to 8 letters, e.g. PL."]
+    }
+    assert SyncSettings.objects.get(practice=practice).job_number_prefix == "ACME"

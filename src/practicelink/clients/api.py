@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.serializers import BaseSerializer
 
 from practicelink.api import PracticeScoped, instance_of
 from practicelink.clients import selectors, services
+from practicelink.clients.forms import ClientFilterForm
 from practicelink.clients.models import Client
 from practicelink.team.models import Member
 from practicelink.team.permissions import request_member
@@ -53,6 +56,17 @@ class ClientSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q", description="Part of the name, any case (as the Clients screen)."
+            ),
+            OpenApiParameter("partner", int, description="A member id: clients they partner."),
+            OpenApiParameter("manager", int, description="A member id: clients they manage."),
+        ]
+    )
+)
 class ClientViewSet(
     PracticeScoped,
     mixins.ListModelMixin,
@@ -67,6 +81,18 @@ class ClientViewSet(
 
     def get_queryset(self):
         return selectors.client_list(practice=self.practice)
+
+    def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
+        """The list takes the Clients screen's filters: `q` (name), `partner`, `manager`."""
+        if self.action != "list":
+            return queryset
+        filters = ClientFilterForm(self.request.query_params, practice=self.practice)
+        if not filters.is_valid():
+            errors = filters.errors.get_json_data()
+            raise exceptions.ValidationError(
+                {field: [e["message"] for e in found] for field, found in errors.items()}
+            )
+        return selectors.client_filter(queryset, **filters.cleaned_data)
 
     def perform_create(self, serializer: BaseSerializer[Client]) -> None:
         data = {k: v for k, v in serializer.validated_data.items() if k != "archived"}

@@ -246,14 +246,16 @@ class SyncSettingsSerializer(serializers.ModelSerializer):
             "sync_interval_minutes",
             "conflict_policy",
             "create_clients_at_once",
+            "job_number_prefix",
         ]
 
 
 class SyncSettingsView(PracticeScoped, generics.RetrieveUpdateAPIView):
     """The practice's XPM sync settings, as in Settings > Apps: the creation window (hours
     after a member is added before the sync creates them in XPM, 0 to 8760), auto-link by email,
-    the sync interval (1 to 1440 minutes), the client conflict policy and whether new clients are
-    created in XPM at once. Everyone reads them; admins change them."""
+    the sync interval (1 to 1440 minutes), the client conflict policy, whether new clients are
+    created in XPM at once, and the job number prefix (1 to 8 letters). Everyone reads them;
+    admins change them."""
 
     serializer_class = SyncSettingsSerializer
     permission_classes = [IsPracticeAdmin]

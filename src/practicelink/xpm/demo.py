@@ -27,5 +27,5 @@ def demo_connect(*, practice: Practice, emulator_url: str, tenant_id: str) -> bo
     # As in a practice whose creation window has passed: the first sync creates in XPM the
     # members it lacks, and leaves the gaps a person must close (Settings > Apps > Link health).
     SyncSettings.objects.update_or_create(practice=practice, defaults={"creation_window_hours": 0})
-    sync_request(practice=practice, trigger=SyncTrigger.API)
+    sync_request(practice=practice, trigger=SyncTrigger.CONNECTED)
     return True

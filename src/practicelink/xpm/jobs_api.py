@@ -132,12 +132,11 @@ class JobViewSet(PracticeScoped, viewsets.ViewSet):
     @action(detail=True, methods=["post"], serializer_class=AllocateSerializer)
     def allocate(self, request: Request, number: str | None = None) -> Response:
         """Allocate a task to one of the job's staff (anyone else is refused)."""
+        # the job first (no XPM call): another practice's is a 404 whatever the body says
+        jobs.deployment_get(practice=self.practice, job_number=number or "")
         body = AllocateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            view = jobs.task_allocate(
-                practice=self.practice, job_number=number or "", **body.validated_data
-            )
-        except Deployment.DoesNotExist as missing:
-            raise Http404(str(missing)) from missing
+        view = jobs.task_allocate(
+            practice=self.practice, job_number=number or "", **body.validated_data
+        )
         return Response(XpmJobSerializer(view.job).data)

@@ -11,6 +11,8 @@ class SyncTrigger(models.TextChoices):
     PERIODIC = "periodic", "Periodic"
     MANUAL = "manual", "Sync now"
     API = "api", "API"
+    CONNECTED = "connected", "First sync"
+    """Queued by practicelink itself right after a practice is connected (the demo does)."""
 
 
 class SyncStatus(models.TextChoices):
@@ -93,7 +95,7 @@ class SyncRun(models.Model):
 
     @property
     def kind_label(self) -> str:
-        """ "Preview" for a dry run, else what started it ("Sync now", "Periodic", "API")."""
+        """ "Preview" for a dry run, else what started it ("Sync now", "Periodic", "First sync")."""
         return "Preview" if self.dry_run else self.get_trigger_display()
 
 
