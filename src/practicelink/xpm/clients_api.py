@@ -103,49 +103,61 @@ class LinkChoiceSerializer(serializers.Serializer):
     )
 
 
-class ClientReviewViewSet(PracticeScoped, viewsets.ReadOnlyModelViewSet):
+class _DecisionQueue(PracticeScoped, viewsets.ReadOnlyModelViewSet):
+    """Items waiting for a person's decision: `?status=` narrows the list (default: every
+    item); a decision reads its item before its body, so another practice's is a 404."""
+
+    item_model: type[ClientMatch] | type[ClientConflict]
+    permission_classes = [IsPracticeMember]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        items = self.item_model._default_manager.filter(practice=self.practice)
+        wanted = self.request.query_params.get("status")
+        return items.filter(status=wanted) if wanted else items
+
+    def _decide(
+        self,
+        decide: Callable[[Any, dict[str, Any], XpmClient], Any],
+        body: type[serializers.Serializer] | None = None,
+    ) -> Response:
+        """Run `decide(item, choice, xpm)` for the item named in the URL and answer it."""
+        item = self.get_object()
+        choice: dict[str, Any] = {}
+        if body is not None:
+            given = body(data=self.request.data)
+            given.is_valid(raise_exception=True)
+            choice = dict(given.validated_data)
+        decided = _with_xpm(self.practice, lambda xpm: decide(item, choice, xpm))
+        return Response(self.get_serializer(decided).data)
+
+
+class ClientReviewViewSet(_DecisionQueue):
     """The client review queue: doubtful matches the sync never adopts on its own. Filter with
     `?status=open` (the default lists every item)."""
 
     serializer_class = ClientReviewSerializer
-    permission_classes = [IsPracticeMember]
-
-    def get_queryset(self) -> QuerySet[ClientMatch]:
-        items = ClientMatch.objects.filter(practice=self.practice)
-        wanted = self.request.query_params.get("status")
-        return items.filter(status=wanted) if wanted else items
+    item_model = ClientMatch
 
     @extend_schema(request=LinkChoiceSerializer, responses=ClientReviewSerializer)
     @action(detail=True, methods=["post"])
     def link(self, request: Request, pk: str | None = None) -> Response:
         """Link to a candidate (accept the first, or pick another)."""
-        item = self.get_object()  # another practice's item is a 404 whatever the body
-        choice = LinkChoiceSerializer(data=request.data)
-        choice.is_valid(raise_exception=True)
-        decided = _with_xpm(
-            self.practice,
-            lambda xpm: reviews.review_link(
-                practice=self.practice,
-                item=item,
-                key=choice.validated_data["candidate"],
-                by=self.member,
-                xpm=xpm,
+        return self._decide(
+            lambda item, choice, xpm: reviews.review_link(
+                practice=self.practice, item=item, key=choice["candidate"], by=self.member, xpm=xpm
             ),
+            LinkChoiceSerializer,
         )
-        return Response(ClientReviewSerializer(decided).data)
 
     @extend_schema(request=None, responses=ClientReviewSerializer)
     @action(detail=True, methods=["post"], url_path="create-new")
     def create_new(self, request: Request, pk: str | None = None) -> Response:
         """None of the candidates: create the client on the side that lacks it."""
-        item = self.get_object()
-        decided = _with_xpm(
-            self.practice,
-            lambda xpm: reviews.review_create(
+        return self._decide(
+            lambda item, _, xpm: reviews.review_create(
                 practice=self.practice, item=item, by=self.member, xpm=xpm
-            ),
+            )
         )
-        return Response(ClientReviewSerializer(decided).data)
 
     @extend_schema(request=None, responses=ClientReviewSerializer)
     @action(detail=True, methods=["post"])
@@ -184,32 +196,23 @@ class KeepSerializer(serializers.Serializer):
     )
 
 
-class ClientConflictViewSet(PracticeScoped, viewsets.ReadOnlyModelViewSet):
+class ClientConflictViewSet(_DecisionQueue):
     """Fields changed on both sides between two syncs; `?status=open` for those to review."""
 
     serializer_class = ClientConflictSerializer
-    permission_classes = [IsPracticeMember]
-
-    def get_queryset(self) -> QuerySet[ClientConflict]:
-        conflicts = ClientConflict.objects.filter(practice=self.practice)
-        wanted = self.request.query_params.get("status")
-        return conflicts.filter(status=wanted) if wanted else conflicts
+    item_model = ClientConflict
 
     @extend_schema(request=KeepSerializer, responses=ClientConflictSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         """Keep practicelink's value or take XPM's; a switch is sent to XPM at once."""
-        conflict = self.get_object()
-        choice = KeepSerializer(data=request.data)
-        choice.is_valid(raise_exception=True)
-        decided = _with_xpm(
-            self.practice,
-            lambda xpm: reviews.conflict_resolve(
+        return self._decide(
+            lambda conflict, choice, xpm: reviews.conflict_resolve(
                 practice=self.practice,
                 conflict=conflict,
-                keep=choice.validated_data["keep"],
+                keep=choice["keep"],
                 by=self.member,
                 xpm=xpm,
             ),
+            KeepSerializer,
         )
-        return Response(ClientConflictSerializer(decided).data)
