@@ -7,9 +7,16 @@ import pytest
 from django.urls import reverse
 
 from practicelink.proposals.services import proposal_accept
+from practicelink.xpm import oauth
 from practicelink.xpm import services as link_services
 from practicelink.xpm.health import GapKind
-from practicelink.xpm.models import ClientLink, ClientLinkMethod, Deployment, DeploymentStatus
+from practicelink.xpm.models import (
+    ClientLink,
+    ClientLinkMethod,
+    Deployment,
+    DeploymentStatus,
+    XpmConnection,
+)
 from tests.factories import ClientFactory
 from tests.xpm.deployment_setup import planned_proposal, team, xpm_jobs
 from tests.xpm.test_health_views import gap_count
@@ -51,3 +58,22 @@ def test_link_a_client_to_xpm_from_the_page(practice, admin, admin_web, team, xp
     made = [c for c in xpm.server.store.tenant(xpm.tenant_id).clients if c.name == "Zed Holdings"]
     assert made[0].account_manager_uuid == team.staff["Pat Partner"]
     assert gap_count(admin_web, GapKind.CLIENTS_NOT_IN_XPM) == 1
+
+
+def test_link_a_client_to_xpm_waits_for_a_switched_xpm_to_be_confirmed(
+    practice, admin_web, team, xpm
+):
+    client = ClientFactory(practice=practice, name="Zed Holdings")
+    XpmConnection.objects.filter(practice=practice).update(confirmed_tenant_id="the-old-one")
+    xpm.server.clear_calls()
+    link = reverse("xpm:health-client-link", args=[client.pk])
+    page = admin_web.post(link, follow=True).content.decode()
+    assert (
+        "Zed Holdings is not created in Alpha XPM until an admin confirms it as this"
+        " practice&#x27;s XPM in Settings &gt; Apps."
+    ) in page
+    assert "did not answer" not in page
+    assert xpm.writes() == [] and not ClientLink.objects.filter(client=client).exists()
+    oauth.tenant_confirm(practice=practice)
+    assert "Zed Holdings is now linked to XPM." in admin_web.post(link, follow=True).text
+    assert xpm.writes() == ["client.api/add"]

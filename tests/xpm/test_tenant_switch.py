@@ -9,12 +9,18 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from practicelink.clients import services as client_services
 from practicelink.proposals.services import proposal_accept
 from practicelink.team import services as team_services
 from practicelink.xpm import oauth
 from practicelink.xpm.deployments import deployment_redeploy
+from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import (
+    ClientCreation,
+    ClientLink,
+    ClientMatch,
     ConnectionStatus,
     Deployment,
     DeploymentStatus,
@@ -22,6 +28,7 @@ from practicelink.xpm.models import (
     SyncSettings,
     XpmConnection,
 )
+from practicelink.xpm.sync.clients.linking import client_ensure_in_xpm
 from practicelink.xpm.sync.staff.plan import NOT_CONFIRMED
 from tests.conftest import api_for
 from tests.xpm.conftest import sync
@@ -183,3 +190,58 @@ def test_the_api_shows_the_connection_and_confirms_a_switched_tenant(
 @pytest.mark.django_db
 def test_the_api_says_when_xpm_was_never_connected(admin_api):
     assert admin_api.get("/api/v1/xpm/connection/").status_code == 404
+
+
+def _unconfirmed(connection: XpmConnection) -> None:
+    XpmConnection.objects.filter(pk=connection.pk).update(
+        confirmed_tenant_id="the-old-one", confirmed_tenant_name="Old XPM"
+    )
+
+
+WAITS = (
+    "Bluebird Dental is not created in Alpha XPM until an admin confirms it as this practice's"
+    " XPM in Settings > Apps."
+)
+
+
+@pytest.mark.django_db
+def test_a_client_is_created_in_xpm_only_once_the_switch_is_confirmed(practice, connected, xpm):
+    client = client_services.client_create(practice=practice, name="Bluebird Dental")
+    _unconfirmed(connected)
+    with client_for(practice) as remote, pytest.raises(oauth.TenantNotConfirmed) as refused:
+        client_ensure_in_xpm(practice=practice, client=client, xpm=remote)
+    assert str(refused.value) == WAITS
+    assert xpm.writes() == []
+    assert not ClientCreation.objects.exists()  # no write-ahead for a creation not attempted
+
+    oauth.tenant_confirm(practice=practice)
+    with client_for(practice) as remote:
+        uuid_in_xpm = client_ensure_in_xpm(practice=practice, client=client, xpm=remote)
+    assert xpm.writes() == ["client.api/add"]
+    assert ClientLink.objects.get(client=client).uuid == uuid_in_xpm
+
+
+@pytest.mark.django_db
+def test_create_new_from_the_review_queue_waits_for_the_confirmation(
+    admin_api, practice, connected, xpm
+):
+    client = client_services.client_create(practice=practice, name="Bluebird Dental")
+    item = ClientMatch.objects.create(
+        practice=practice,
+        side="local",
+        client=client,
+        name=client.name,
+        reason="Near names.",
+        created_at=timezone.now(),
+    )
+    _unconfirmed(connected)
+    create_new = f"/api/v1/xpm/client-reviews/{item.pk}/create-new/"
+    refused = admin_api.post(create_new)
+    assert (refused.status_code, refused.json()) == (400, {"detail": [WAITS]})
+    item.refresh_from_db()
+    assert item.status == "open" and xpm.writes() == []
+
+    oauth.tenant_confirm(practice=practice)
+    created = admin_api.post(create_new)
+    assert (created.status_code, created.json()["status"]) == (200, "created")
+    assert xpm.writes() == ["client.api/add"]

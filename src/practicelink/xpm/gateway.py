@@ -9,7 +9,12 @@ from django.conf import settings
 from practicelink.team.models import Practice
 from practicelink.xpm.http import shared_client
 from practicelink.xpm.models import ConnectionStatus, XpmConnection
-from practicelink.xpm.oauth import XpmAuthError, access_token, connection_refused
+from practicelink.xpm.oauth import (
+    XpmAuthError,
+    access_token,
+    connection_refused,
+    creation_check,
+)
 from practicelink.xpm.ratelimit import PracticeLimiter, rate_limiter
 from practicelink.xpm.remote import XpmClient, XpmError, XpmForbiddenTenant, XpmUnauthorized
 
@@ -33,11 +38,8 @@ def client_for(
     connection = XpmConnection.objects.filter(practice=practice).first()
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         raise XpmAuthError("XPM is not connected: an admin can connect it in Settings > Apps.")
-    if creating and not connection.tenant_confirmed:
-        raise XpmAuthError(
-            f"Nothing is created in {connection.tenant_name} until an admin confirms it as this "
-            "practice's XPM in Settings > Apps."
-        )
+    if creating:
+        creation_check(practice)
     return XpmClient(
         settings.XPM_API_URL,
         connection.tenant_id,

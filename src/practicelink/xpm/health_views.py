@@ -30,6 +30,7 @@ from practicelink.xpm.health import GapKind, Health
 from practicelink.xpm.job_views import redeploy_apply
 from practicelink.xpm.models import ClientConflict, ClientMatch, LinkMethod
 from practicelink.xpm.models import Staff as StaffRow
+from practicelink.xpm.oauth import TenantNotConfirmed
 from practicelink.xpm.services.health import (
     clients_assign,
     member_add_from_staff,
@@ -221,7 +222,7 @@ def client_link(request: MemberRequest, pk: int) -> HttpResponse:
     def ensure(xpm) -> None:
         try:
             client_ensure_in_xpm(practice=practice, client=client, xpm=xpm)
-        except ClientInReview as waiting:
+        except (ClientInReview, TenantNotConfirmed) as waiting:
             raise ValidationError(str(waiting)) from None
 
     with_xpm(request, ensure, f"{client.name} is now linked to XPM.")

@@ -31,6 +31,21 @@ class XpmReconnectNeeded(XpmAuthError):
     pass
 
 
+class TenantNotConfirmed(XpmAuthError):
+    """XPM is connected to another practice than before: nothing is created in it until an
+    admin confirms it (links to the old one's records are kept for a switch back)."""
+
+
+def creation_check(practice: Practice, what: str = "Nothing is") -> None:
+    """Raise `TenantNotConfirmed` while records may not be created in the connected XPM."""
+    connection = XpmConnection.objects.filter(practice=practice).first()
+    if connection is not None and not connection.tenant_confirmed:
+        raise TenantNotConfirmed(
+            f"{what} created in {connection.tenant_name} until an admin confirms it as this "
+            "practice's XPM in Settings > Apps."
+        )
+
+
 @dataclass(frozen=True)
 class AuthorizationRequest:
     url: str

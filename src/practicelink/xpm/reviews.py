@@ -20,6 +20,7 @@ from practicelink.xpm.models import (
     MatchSide,
     ReviewStatus,
 )
+from practicelink.xpm.oauth import TenantNotConfirmed
 from practicelink.xpm.remote import XpmClient, XpmError
 from practicelink.xpm.sync.clients.linking import (
     ClientInReview,
@@ -114,7 +115,7 @@ def review_create(
     assert item.client is not None
     try:
         link = create_in_xpm(pairs, item.client)
-    except ClientInReview as waiting:
+    except (ClientInReview, TenantNotConfirmed) as waiting:
         raise ValidationError(str(waiting)) from None
     with transaction.atomic():
         item = _open(practice, item)

@@ -26,6 +26,7 @@ from practicelink.xpm.models import (
     MatchSide,
     ReviewStatus,
 )
+from practicelink.xpm.oauth import creation_check
 from practicelink.xpm.remote import Client as XpmRecord
 from practicelink.xpm.remote import NewClient, XpmClient
 from practicelink.xpm.sync.clients.pairs import (
@@ -220,7 +221,8 @@ def ensure(pairs: Pairs, client: Client) -> ClientLink:
 
 def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
     """`client.api/add` behind a write-ahead record committed first: if the answer is lost,
-    the next attempt finds the client XPM made (`_created_earlier`) instead of adding again."""
+    the next attempt finds the client XPM made (`_created_earlier`) instead of adding again.
+    Raises `TenantNotConfirmed` after a switch to another XPM practice not yet confirmed."""
     creation = ClientCreation.objects.filter(client=client).first()
     if creation is not None:
         earlier = _created_earlier(pairs, creation)
@@ -229,6 +231,7 @@ def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
             link = link_pair(pairs, client, remote_of(earlier), ClientLinkMethod.CREATED, earlier)
             creation.delete()
             return link
+    creation_check(pairs.practice, f"{client.name} is not")
     with transaction.atomic():
         creation, _ = ClientCreation.objects.get_or_create(
             client=client,

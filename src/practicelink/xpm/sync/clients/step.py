@@ -28,7 +28,6 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from practicelink.clients.models import Client
 from practicelink.clients.services import client_set_synced
-from practicelink.team.models import Practice
 from practicelink.xpm.models import (
     ClientCreation,
     ClientCursor,
@@ -40,11 +39,11 @@ from practicelink.xpm.models import (
     MatchSide,
     ReviewStatus,
     SubjectKind,
-    XpmConnection,
 )
+from practicelink.xpm.oauth import TenantNotConfirmed
 from practicelink.xpm.remote import Client as XpmRecord
 from practicelink.xpm.remote import XpmBusinessError
-from practicelink.xpm.selectors import sync_settings
+from practicelink.xpm.selectors import sync_settings, tenant_confirmed
 from practicelink.xpm.sync.clients.linking import (
     ClientInReview,
     ClientLinkTaken,
@@ -318,11 +317,6 @@ def _subject(name: str, client_id: int | None = None, uuid: str = "") -> Subject
     return Subject(SubjectKind.CLIENT, name, id=client_id, xpm_id=uuid)
 
 
-def _may_create(practice: Practice) -> bool:
-    connection = XpmConnection.objects.filter(practice=practice).first()
-    return connection is None or connection.tenant_confirmed
-
-
 def _linked(
     ctx: SyncContext,
     reader: _Reader,
@@ -416,7 +410,7 @@ class ClientsStep(Step[ClientsState]):
             **_unlinked(ctx, read_live, not_live),
             restored=reader.restored,
             create_at_once=sync_settings(practice).create_clients_at_once,
-            may_create=_may_create(practice),
+            may_create=tenant_confirmed(practice),
         )
 
     # --- plan -----------------------------------------------------------------------------
@@ -638,7 +632,7 @@ class ClientsStep(Step[ClientsState]):
                 client = Client.objects.get(practice=ctx.practice, pk=detail.client_id)
                 link = create_in_xpm(detail.pairs, client)
                 return planned.but(subject=_subject(client.name, client.pk, link.uuid))
-        except (ClientLinkTaken, ClientInReview) as error:
+        except (ClientLinkTaken, ClientInReview, TenantNotConfirmed) as error:
             raise ActionFailed(str(error)) from error
         except ValidationError as error:
             raise ActionFailed(" ".join(error.messages)) from error
