@@ -115,47 +115,57 @@ def emulator() -> Iterator[EmulatorHandle]:
         yield handle
 
 
+@pytest.fixture(scope="module")
+def pool(emulator: EmulatorHandle) -> Iterator[httpx.Client]:
+    """One client for the module, as the app keeps one pool: a client per test cost a TLS
+    context each."""
+    with httpx.Client(base_url=f"{emulator.api_url}/") as http:
+        yield http
+
+
 @pytest.fixture
-def wire(emulator: EmulatorHandle) -> Iterator[Wire]:
+def wire(emulator: EmulatorHandle, pool: httpx.Client) -> Iterator[Wire]:
     """A fresh demo practice with a client contact and a staffed job with one task."""
     emulator.reset()
     access, _ = emulator.issue_token([DEMO_TENANT_ID])
-    headers = {"Authorization": f"Bearer {access}", "xero-tenant-id": DEMO_TENANT_ID}
-    with httpx.Client(base_url=f"{emulator.api_url}/", headers=headers) as http:
-        wire = Wire(http)
-        root = wire.ok("GET", "staff.api/list")
-        wire.ids["staff"] = root.findtext("StaffList/Staff/UUID") or ""
-        root = wire.ok("GET", "client.api/list")
-        wire.ids["client"] = root.findtext("Clients/Client/UUID") or ""
-        task_type = wire.ok("GET", "task.api/list").findtext("TaskList/Task/UUID") or ""
-        wire.ids["task_type"] = task_type
-        wire.ids["template"] = wire.ok("GET", "template.api/list").findtext(".//UUID") or ""
-        contact = wire.ok(
-            "POST",
-            "client.api/contact",
-            "<Contact><Client><UUID>{client}</UUID></Client><Name>Cara Contact</Name></Contact>",
-        )
-        wire.ids["contact"] = contact.findtext("Contact/UUID") or ""
-        wire.ok(
-            "POST",
-            "job.api/add",
-            f"<Job><ID>{JOB}</ID><Name>Annual accounts</Name><Description>FY25</Description>"
-            "<ClientUUID>{client}</ClientUUID><StartDate>20250701</StartDate>"
-            "<DueDate>20250930</DueDate></Job>",
-        )
-        wire.ok(
-            "PUT",
-            "job.api/assign",
-            f'<Job><ID>{JOB}</ID><add uuid="{{staff}}"/><add-manager uuid="{{staff}}"/>'
-            '<add-partner uuid="{staff}"/></Job>',
-        )
-        wire.ok(
-            "POST",
-            "job.api/task",
-            f"<Task><Job>{JOB}</Job><TaskUUID>{task_type}</TaskUUID>"
-            "<EstimatedMinutes>60</EstimatedMinutes></Task>",
-        )
-        yield wire
+    pool.cookies.clear()  # nothing carried over from the previous test but the connections
+    pool.headers = httpx.Headers(
+        {"Authorization": f"Bearer {access}", "xero-tenant-id": DEMO_TENANT_ID}
+    )
+    wire = Wire(pool)
+    root = wire.ok("GET", "staff.api/list")
+    wire.ids["staff"] = root.findtext("StaffList/Staff/UUID") or ""
+    root = wire.ok("GET", "client.api/list")
+    wire.ids["client"] = root.findtext("Clients/Client/UUID") or ""
+    task_type = wire.ok("GET", "task.api/list").findtext("TaskList/Task/UUID") or ""
+    wire.ids["task_type"] = task_type
+    wire.ids["template"] = wire.ok("GET", "template.api/list").findtext(".//UUID") or ""
+    contact = wire.ok(
+        "POST",
+        "client.api/contact",
+        "<Contact><Client><UUID>{client}</UUID></Client><Name>Cara Contact</Name></Contact>",
+    )
+    wire.ids["contact"] = contact.findtext("Contact/UUID") or ""
+    wire.ok(
+        "POST",
+        "job.api/add",
+        f"<Job><ID>{JOB}</ID><Name>Annual accounts</Name><Description>FY25</Description>"
+        "<ClientUUID>{client}</ClientUUID><StartDate>20250701</StartDate>"
+        "<DueDate>20250930</DueDate></Job>",
+    )
+    wire.ok(
+        "PUT",
+        "job.api/assign",
+        f'<Job><ID>{JOB}</ID><add uuid="{{staff}}"/><add-manager uuid="{{staff}}"/>'
+        '<add-partner uuid="{staff}"/></Job>',
+    )
+    wire.ok(
+        "POST",
+        "job.api/task",
+        f"<Task><Job>{JOB}</Job><TaskUUID>{task_type}</TaskUUID>"
+        "<EstimatedMinutes>60</EstimatedMinutes></Task>",
+    )
+    yield wire
 
 
 @dataclass(frozen=True)
