@@ -69,7 +69,7 @@ def test_an_answer_whose_headers_come_late_times_out(live_client, emulator):
     started = time.monotonic()
     with pytest.raises(XpmTimeout):
         live_client(timeout=0.5).staff_add(NewStaff(name="Late"))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 4.0  # the answer would come at 5 s
 
 
 def test_overlong_text_is_cut_with_a_warning(live_client, emulator, caplog):
