@@ -47,11 +47,12 @@ def test_create_numbers_and_totals(admin_api, practice, acme):
         "status": "draft",
         "total": "4883.00",
     }
-    assert [{k: v for k, v in s.items() if k != "library_service"} for s in data["services"]] == [
+    line = ("name", "description", "quantity", "price")
+    assert [{k: s[k] for k in line} for s in data["services"]] == [
         {"name": "Accounts", "description": "Year end", "quantity": "1.00", "price": "2400.00"},
         {"name": "Payroll", "description": "", "quantity": "26.00", "price": "95.50"},
     ]
-    assert {s["library_service"] for s in data["services"]} == {None}
+    assert {(s["library_service"], s["frequency"]) for s in data["services"]} == {(None, "")}
     assert second.json()["reference"] == "PROP-0002"
     assert Proposal.objects.get(pk=data["id"]).practice == practice
 

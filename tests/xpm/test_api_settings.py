@@ -26,6 +26,7 @@ def test_settings_read_and_change_within_the_same_bounds_as_the_ui(admin_api, pr
         "conflict_policy": "xpm_wins",
         "create_clients_at_once": False,
         "job_number_prefix": "PL",
+        "occurrence_lead_days": 7,
     }
     changed = admin_api.patch(
         SETTINGS,
@@ -41,11 +42,17 @@ def test_settings_read_and_change_within_the_same_bounds_as_the_ui(admin_api, pr
     )
     bad = admin_api.patch(
         SETTINGS,
-        {"creation_window_hours": 100000000, "sync_interval_minutes": 0, "conflict_policy": "x"},
+        {
+            "creation_window_hours": 100000000,
+            "sync_interval_minutes": 0,
+            "conflict_policy": "x",
+            "occurrence_lead_days": 91,
+        },
         format="json",
     )
     assert bad.status_code == 400
     assert bad.json() == {
+        "occurrence_lead_days": ["Ensure this value is less than or equal to 90."],
         "creation_window_hours": ["Ensure this value is less than or equal to 8760."],
         "sync_interval_minutes": ["Ensure this value is greater than or equal to 1."],
         "conflict_policy": ['"x" is not a valid choice.'],

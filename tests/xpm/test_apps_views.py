@@ -64,9 +64,11 @@ def test_settings_form_saves_and_rejects_bad_input(admin_web, practice, connecte
         "auto_link": "on",
         "sync_interval_minutes": "15",
         "conflict_policy": "xpm_wins",
+        "occurrence_lead_days": "10",
     }
     assert admin_web.post(reverse("xpm:apps"), data).status_code == 302
     saved = SyncSettings.objects.get(practice=practice)
+    assert saved.occurrence_lead_days == 10
     assert (saved.creation_window_hours, saved.auto_link, saved.sync_interval_minutes) == (
         0,
         True,

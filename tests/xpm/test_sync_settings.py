@@ -17,6 +17,7 @@ SETTINGS = {
     "creation_window_hours": "24",
     "sync_interval_minutes": "5",
     "conflict_policy": "xpm_wins",
+    "occurrence_lead_days": "7",
 }
 
 
@@ -36,6 +37,7 @@ def _input(page: str, name: str) -> dict[str, str]:
         ("creation_window_hours", "-1", "Creation window must be a whole number from 0 to 8760"),
         ("sync_interval_minutes", "1441", "Sync every must be a whole number from 1 to 1440"),
         ("sync_interval_minutes", "9" * 30, "Sync every must be a whole number from 1 to 1440"),
+        ("occurrence_lead_days", "91", "Deploy recurring jobs ahead must be a whole number from 0"),
     ],
 )
 def test_out_of_range_settings_are_refused_plainly_and_nothing_breaks(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
@@ -27,6 +28,12 @@ from practicelink.proposals.models import (
     Service,
     Status,
 )
+from practicelink.proposals.recurrence import (
+    MAX_INTERVAL_MONTHS,
+    MAX_OCCURRENCES,
+    MAX_OFFSET_DAYS,
+    Frequency,
+)
 from practicelink.team.models import Member
 from practicelink.team.permissions import IsPracticeAdminOrReadOnly, request_member
 
@@ -37,7 +44,37 @@ class PracticeClientField(serializers.PrimaryKeyRelatedField):
         return Client.objects.filter(practice=member.practice) if member else Client.objects.none()
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+RECURRENCE_FIELDS = ["frequency", "interval_months", "start_offset_days", "due_offset_days"]
+
+
+class RecurrenceSerializer(serializers.ModelSerializer):
+    """How often a service recurs (bounds as the screens'; the rules say what else is wrong)."""
+
+    frequency = serializers.ChoiceField(
+        choices=Frequency.choices, required=False, allow_blank=True, help_text='"": one-off.'
+    )
+    interval_months = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_INTERVAL_MONTHS,
+        required=False,
+        allow_null=True,
+        help_text="Every N months (frequency “months”).",
+    )
+    start_offset_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_OFFSET_DAYS,
+        required=False,
+        help_text="The job starts this many days after its period starts.",
+    )
+    due_offset_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_OFFSET_DAYS,
+        required=False,
+        help_text="The job is due this many days after its period ends.",
+    )
+
+
+class ServiceSerializer(RecurrenceSerializer):
     quantity = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
     library_service = serializers.IntegerField(
@@ -47,12 +84,32 @@ class ServiceSerializer(serializers.ModelSerializer):
         help_text="The service library entry this line came from (its template fills the job).",
     )
 
+    occurrences = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        required=False,
+        allow_null=True,
+        help_text="At most this many periods (empty: until `ends_on`, or until ended).",
+    )
+
     class Meta:
         model = Service
-        fields = ["name", "description", "quantity", "price", "library_service"]
+        fields = [
+            "name",
+            "description",
+            "quantity",
+            "price",
+            "library_service",
+            *RECURRENCE_FIELDS,
+            "first_period_start",
+            "ends_on",
+            "occurrences",
+            "ended_at",
+        ]
+        read_only_fields = ["ended_at"]
 
 
-class LibraryServiceSerializer(serializers.ModelSerializer):
+class LibraryServiceSerializer(RecurrenceSerializer):
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
 
     class Meta:
@@ -66,6 +123,7 @@ class LibraryServiceSerializer(serializers.ModelSerializer):
             "template_name",
             "category_uuid",
             "category_name",
+            *RECURRENCE_FIELDS,
         ]
         read_only_fields = ["template_name", "category_name"]
         validators: list[object] = []  # the service says “already has a service called …”
@@ -232,12 +290,7 @@ class ProposalViewSet(
             title=data.get("title", proposal.title),
             services=_lines(lines)
             if lines is not None
-            else [
-                services.ServiceLine(
-                    s.name, s.description, s.quantity, s.price, s.library_service_id
-                )
-                for s in proposal.services.all()
-            ],
+            else [services.ServiceLine.of(s) for s in proposal.services.all()],
             job_structure=data.get("job_structure"),
         )
 
@@ -326,16 +379,8 @@ class LibraryServiceViewSet(PracticeScoped, viewsets.ModelViewSet):
 
     def perform_update(self, serializer: BaseSerializer[LibraryService]) -> None:
         current = instance_of(serializer)
-        entry = services.LibraryEntry(
-            **{
-                "name": current.name,
-                "description": current.description,
-                "price": current.price,
-                "template_uuid": current.template_uuid,
-                "category_uuid": current.category_uuid,
-                **serializer.validated_data,
-            }
-        )
+        kept = {f.name: getattr(current, f.name) for f in fields(services.LibraryEntry)}
+        entry = services.LibraryEntry(**{**kept, **serializer.validated_data})
         serializer.instance = services.library_service_update(
             practice=self.practice, service=current, entry=entry
         )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any, cast
 
@@ -8,7 +9,14 @@ from django import forms
 from practicelink.clients.models import Client
 from practicelink.clients.selectors import client_list
 from practicelink.proposals.hooks import catalogue_choices, member_notes
-from practicelink.proposals.models import Job, JobStructure, LibraryService
+from practicelink.proposals.models import Job, JobStructure, LibraryService, Service
+from practicelink.proposals.recurrence import (
+    MAX_INTERVAL_MONTHS,
+    MAX_OCCURRENCES,
+    MAX_OFFSET_DAYS,
+    Frequency,
+    recurrence_check,
+)
 from practicelink.proposals.services import JobPlan, LibraryEntry, ServiceLine
 from practicelink.team.models import Member, Practice
 
@@ -38,7 +46,60 @@ class ProposalForm(forms.Form):
         client.queryset = client_list(practice=practice, include_archived=False)
 
 
-class ServiceForm(forms.Form):
+def _days(label: str, help_text: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=MAX_OFFSET_DAYS,
+        initial=0,
+        required=False,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
+
+
+class RecurrenceForm(forms.Form):
+    """How often a service recurs; the bounds are the service layer's (`recurrence`)."""
+
+    frequency = forms.ChoiceField(
+        choices=Frequency.choices,
+        required=False,
+        label="Repeats",
+        widget=forms.Select(attrs={"aria-label": "Repeats"}),
+    )
+    interval_months = forms.IntegerField(
+        label="Every N months",
+        min_value=1,
+        max_value=MAX_INTERVAL_MONTHS,
+        required=False,
+        widget=forms.NumberInput(attrs={"size": 3}),
+    )
+    start_offset_days = _days("Job starts", "Days after its period starts.")
+    due_offset_days = _days("Job due", "Days after its period ends.")
+
+    def recurrence(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "frequency": data.get("frequency") or Frequency.ONE_OFF,
+            "interval_months": data.get("interval_months"),
+            "start_offset_days": data.get("start_offset_days") or 0,
+            "due_offset_days": data.get("due_offset_days") or 0,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                self.check()
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return data
+
+    def check(self) -> None:
+        recurrence_check(**self.recurrence())
+
+
+class ServiceForm(RecurrenceForm):
     name = forms.CharField(
         max_length=255, error_messages={"required": "Every service needs a name."}
     )
@@ -56,6 +117,50 @@ class ServiceForm(forms.Form):
         error_messages={"required": "Give a price.", "min_value": "Price cannot be negative."},
     )
     library_service = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    first_period_start = forms.DateField(
+        label="First period starts", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    occurrences = forms.IntegerField(
+        label="or after",
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        required=False,
+        help_text="occurrences",
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
+
+    SCHEDULE_FIELDS = (
+        "interval_months",
+        "first_period_start",
+        "ends_on",
+        "occurrences",
+        "start_offset_days",
+        "due_offset_days",
+    )
+
+    def schedule_fields(self) -> list[forms.BoundField]:
+        """What the line's Schedule box shows."""
+        return [self[name] for name in self.SCHEDULE_FIELDS]
+
+    def line(self) -> ServiceLine:
+        data = self.cleaned_data
+        return ServiceLine(
+            name=data["name"],
+            description=data["description"],
+            quantity=data["quantity"],
+            price=data["price"],
+            library_service_id=data.get("library_service"),
+            first_period_start=data.get("first_period_start"),
+            ends_on=data.get("ends_on"),
+            occurrences=data.get("occurrences"),
+            **self.recurrence(),
+        )
+
+    def check(self) -> None:
+        self.line().schedule()
 
 
 class BaseServiceFormSet(forms.BaseFormSet):
@@ -74,30 +179,47 @@ ServiceFormSet = forms.formset_factory(
 def service_lines(formset: forms.BaseFormSet) -> list[ServiceLine]:
     """The kept (non-empty, not deleted) lines of a valid formset, in order."""
     return [
-        ServiceLine(
-            name=data["name"],
-            description=data["description"],
-            quantity=data["quantity"],
-            price=data["price"],
-            library_service_id=data.get("library_service"),
-        )
+        form.line()
         for form in formset.forms
         if (data := form.cleaned_data) and not data.get("DELETE")
     ]
 
 
+def line_initial(service: Service) -> dict[str, Any]:
+    """A saved proposal line, as its form shows it."""
+    initial = asdict(ServiceLine.of(service))
+    initial["library_service"] = initial.pop("library_service_id")
+    return initial
+
+
+def _recurrence_initial(service: LibraryService) -> dict[str, Any]:
+    return {f: getattr(service, f) for f in RecurrenceForm.base_fields}
+
+
 def library_initial(service: LibraryService) -> dict[str, Any]:
-    """A proposal line pre-filled from a library service."""
+    """A proposal line pre-filled from a library service (its recurrence as the default)."""
     return {
         "name": service.name,
         "description": service.description,
         "quantity": Decimal("1"),
         "price": service.price,
         "library_service": service.pk,
+        **_recurrence_initial(service),
     }
 
 
-class LibraryServiceForm(forms.Form):
+def library_entry_initial(service: LibraryService) -> dict[str, Any]:
+    return {
+        "name": service.name,
+        "description": service.description,
+        "price": service.price,
+        "template_uuid": service.template_uuid,
+        "category_uuid": service.category_uuid,
+        **_recurrence_initial(service),
+    }
+
+
+class LibraryServiceForm(RecurrenceForm):
     name = forms.CharField(max_length=255)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     price = forms.DecimalField(
@@ -110,7 +232,8 @@ class LibraryServiceForm(forms.Form):
         self.fields["category_uuid"] = _catalogue_field(practice, "category", "XPM job category")
 
     def entry(self) -> LibraryEntry:
-        return LibraryEntry(**self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k not in RecurrenceForm.base_fields}
+        return LibraryEntry(**data, **self.recurrence())
 
 
 class MemberChoices(forms.ModelMultipleChoiceField):

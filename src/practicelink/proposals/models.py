@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from practicelink.clients.models import Client
+from practicelink.proposals.recurrence import Frequency, Schedule, period_months
 from practicelink.team.models import Member, Practice
 
 
@@ -125,7 +126,29 @@ class AcceptanceLink(models.Model):
         return f"acceptance link of {self.proposal} to {self.sent_to}"
 
 
-class LibraryService(models.Model):
+class Recurrence(models.Model):
+    """How often a service recurs and when its jobs start and are due in each period: set on a
+    library entry as the default of the lines made from it, and on a proposal's line."""
+
+    frequency = models.CharField(
+        max_length=16, choices=Frequency.choices, default=Frequency.ONE_OFF, blank=True
+    )
+    interval_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    """Every N months (frequency "months" only)."""
+    start_offset_days = models.PositiveSmallIntegerField(default=0)
+    """The job starts this many days after its period starts."""
+    due_offset_days = models.PositiveSmallIntegerField(default=0)
+    """The job is due this many days after its period ends."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def recurs(self) -> bool:
+        return self.frequency != Frequency.ONE_OFF
+
+
+class LibraryService(Recurrence):
     """One of the practice's standard services: pre-fills a proposal's line and its job.
 
     The XPM job template and category are kept as XPM's UUID and name (picked from the
@@ -155,8 +178,8 @@ class LibraryService(models.Model):
         return self.name
 
 
-class Service(models.Model):
-    """A line of a proposal: what is sold."""
+class Service(Recurrence):
+    """A line of a proposal: what is sold, once or every period (its recurrence)."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="services")
     library_service = models.ForeignKey(
@@ -167,6 +190,16 @@ class Service(models.Model):
     description = models.TextField(blank=True)
     quantity = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("1"))
     price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    first_period_start = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    """No period starts after this day."""
+    occurrences = models.PositiveSmallIntegerField(null=True, blank=True)
+    """At most this many periods."""
+    ended_at = models.DateTimeField(null=True, blank=True)
+    """A member ended the recurrence: no further occurrences (deployed jobs stay)."""
+    ended_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -177,6 +210,20 @@ class Service(models.Model):
     @property
     def amount(self) -> Decimal:
         return line_amount(self.quantity, self.price)
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The periods this line recurs over (None: one-off, or not set)."""
+        if not self.recurs or self.first_period_start is None:
+            return None
+        return Schedule(
+            months=period_months(self.frequency, self.interval_months),
+            first_start=self.first_period_start,
+            ends_on=self.ends_on,
+            count=self.occurrences,
+            start_offset_days=self.start_offset_days,
+            due_offset_days=self.due_offset_days,
+        )
 
 
 class Job(models.Model):
@@ -212,3 +259,58 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OccurrenceStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    DEPLOYED = "deployed", "Deployed"
+    PARTLY = "partly", "Partly deployed"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Occurrence(models.Model):
+    """One period of a recurring service's job, recorded when its job is due to be deployed
+    (SPEC §4). Its status and job number are what the integration reports."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="occurrences")
+    number = models.PositiveSmallIntegerField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    start_date = models.DateField()
+    due_date = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=OccurrenceStatus.choices, default=OccurrenceStatus.PLANNED
+    )
+    job_number = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    """Why it was skipped or failed, or what the deployed job still lacks."""
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["job__proposal_id", "job__index", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="occurrence_period_unique"),
+        ]
+        indexes = [models.Index(fields=["practice", "status", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period_start:%Y-%m}"
+
+
+class RecurrenceChange(models.Model):
+    """Who ended a recurrence or changed its job staff for future occurrences, and when."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField()
+    by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    what = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.what

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial, update_wrapper
@@ -32,16 +32,49 @@ from practicelink.proposals.models import (
     Status,
     line_amount,
 )
+from practicelink.proposals.recurrence import (
+    Frequency,
+    Schedule,
+    recurrence_check,
+    schedule_check,
+)
 from practicelink.team.models import Member, Practice
 
 
 @dataclass(frozen=True)
 class ServiceLine:
+    """A line as written, with its recurrence (`frequency` "" : one-off)."""
+
     name: str
     description: str = ""
     quantity: Decimal = Decimal("1")
     price: Decimal = Decimal("0")
     library_service_id: int | None = None
+    frequency: str = Frequency.ONE_OFF
+    interval_months: int | None = None
+    first_period_start: date | None = None
+    ends_on: date | None = None
+    occurrences: int | None = None
+    start_offset_days: int = 0
+    due_offset_days: int = 0
+
+    @classmethod
+    def of(cls, row: Service) -> ServiceLine:
+        """A saved line, as it would be written again."""
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+    def schedule(self) -> Schedule | None:
+        """The periods the line recurs over (None: one-off), or a clear error."""
+        return schedule_check(
+            frequency=self.frequency,
+            interval_months=self.interval_months,
+            first_start=self.first_period_start,
+            ends_on=self.ends_on,
+            count=self.occurrences,
+            start_offset_days=self.start_offset_days,
+            due_offset_days=self.due_offset_days,
+            name=self.name,
+        )
 
 
 #: status → the timestamp field set when a proposal enters it
@@ -99,8 +132,25 @@ def _clean(practice: Practice, client: Client, title: str, services: Sequence[Se
             raise ValidationError({"services": f"“{line.name}”: quantity must be above zero."})
         if line.price < 0:
             raise ValidationError({"services": f"“{line.name}”: price cannot be negative."})
+        try:
+            line.schedule()
+        except ValidationError as error:
+            raise ValidationError({"services": error.messages}) from error
     _check_amounts(services)
     return title
+
+
+def _check_structure(job_structure: str, services: Sequence[ServiceLine]) -> str:
+    """A recurring service deploys a job per period: it needs a job of its own."""
+    recurring = [line.name for line in services if line.frequency != Frequency.ONE_OFF]
+    if recurring and job_structure != JobStructure.PER_SERVICE:
+        raise ValidationError(
+            {
+                "job_structure": f"“{recurring[0]}” recurs: choose “One job per service” so "
+                "that each period gets its own job."
+            }
+        )
+    return job_structure
 
 
 def _replace_services(proposal: Proposal, services: Sequence[ServiceLine]) -> None:
@@ -115,13 +165,14 @@ def _replace_services(proposal: Proposal, services: Sequence[ServiceLine]) -> No
         Service(
             proposal=proposal,
             position=i,
-            name=line.name.strip(),
-            description=line.description.strip(),
-            quantity=line.quantity,
-            price=line.price,
-            library_service_id=line.library_service_id
-            if line.library_service_id in library
-            else None,
+            **{
+                **asdict(line),
+                "name": line.name.strip(),
+                "description": line.description.strip(),
+                "library_service_id": line.library_service_id
+                if line.library_service_id in library
+                else None,
+            },
         )
         for i, line in enumerate(services)
     ]
@@ -159,7 +210,7 @@ def proposal_create(
         number=_next_number(practice),
         client=client,
         title=title,
-        job_structure=_structure(job_structure or JobStructure.SINGLE),
+        job_structure=_check_structure(_structure(job_structure or JobStructure.SINGLE), services),
     )
     _replace_services(proposal, services)
     proposal.save(update_fields=["total"])
@@ -181,7 +232,8 @@ def proposal_update(
     before = _before(proposal)
     proposal.title = _clean(practice, client, title, services)
     proposal.client = client
-    proposal.job_structure = _structure(job_structure or proposal.job_structure)
+    structure = _structure(job_structure or proposal.job_structure)
+    proposal.job_structure = _check_structure(structure, services)
     _replace_services(proposal, services)
     proposal.save()
     _plan_jobs(proposal, before)
@@ -333,6 +385,10 @@ class LibraryEntry:
     price: Decimal = Decimal("0")
     template_uuid: str = ""
     category_uuid: str = ""
+    frequency: str = Frequency.ONE_OFF
+    interval_months: int | None = None
+    start_offset_days: int = 0
+    due_offset_days: int = 0
 
 
 def _library_save(practice: Practice, row: LibraryService, entry: LibraryEntry) -> LibraryService:
@@ -344,7 +400,15 @@ def _library_save(practice: Practice, row: LibraryService, entry: LibraryEntry) 
     duplicate = LibraryService.objects.filter(practice=practice, name__iexact=name)
     if duplicate.exclude(pk=row.pk).exists():
         raise ValidationError({"name": f"The library already has a service called “{name}”."})
+    recurrence_check(
+        frequency=entry.frequency,
+        interval_months=entry.interval_months,
+        start_offset_days=entry.start_offset_days,
+        due_offset_days=entry.due_offset_days,
+    )
     row.name, row.description, row.price = name, entry.description.strip(), entry.price
+    row.frequency, row.interval_months = entry.frequency, entry.interval_months
+    row.start_offset_days, row.due_offset_days = entry.start_offset_days, entry.due_offset_days
     row.template_uuid = entry.template_uuid
     row.template_name = _catalogue_name(practice, "template", entry.template_uuid, "Template")
     row.category_uuid = entry.category_uuid
@@ -563,5 +627,15 @@ def proposal_deployment_record(
     if status not in DeploymentStatus.values:
         raise ValidationError({"deployment_status": f"Unknown deployment status “{status}”."})
     Proposal.objects.filter(practice=practice, pk=proposal.pk).update(
-        deployment_status=status, job_numbers=", ".join(job_numbers)
+        deployment_status=status, job_numbers=_latest_numbers(job_numbers)
     )
+
+
+def _latest_numbers(job_numbers: Sequence[str]) -> str:
+    """The job numbers, the latest ones only when they are too many for the column (a
+    recurring service deploys one job a period)."""
+    limit = Proposal._meta.get_field("job_numbers").max_length or 255
+    kept = list(job_numbers)
+    while len(text := ", ".join(kept)) > limit:
+        kept[:2] = ["…"]
+    return text

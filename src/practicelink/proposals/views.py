@@ -24,7 +24,9 @@ from practicelink.proposals.forms import (
     ProposalForm,
     SendForm,
     ServiceFormSet,
+    library_entry_initial,
     library_initial,
+    line_initial,
     service_lines,
 )
 from practicelink.proposals.hooks import member_notes, proposal_panels
@@ -198,16 +200,7 @@ def _proposal_form(request: MemberRequest, proposal: Proposal | None) -> HttpRes
             "client": proposal.client,
             "job_structure": proposal.job_structure,
         }
-        services_initial = [
-            {
-                "name": s.name,
-                "description": s.description,
-                "quantity": s.quantity,
-                "price": s.price,
-                "library_service": s.library_service_id,
-            }
-            for s in proposal.services.all()
-        ]
+        services_initial = [line_initial(s) for s in proposal.services.all()]
     form = ProposalForm(request.POST or None, initial=initial, practice=practice)
     formset = ServiceFormSet(request.POST or None, initial=services_initial, prefix="services")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -304,13 +297,7 @@ def _library_form(request: MemberRequest, service: LibraryService | None) -> Htt
     practice = request.practice
     initial = None
     if service is not None:
-        initial = {
-            "name": service.name,
-            "description": service.description,
-            "price": service.price,
-            "template_uuid": service.template_uuid,
-            "category_uuid": service.category_uuid,
-        }
+        initial = library_entry_initial(service)
     form = LibraryServiceForm(request.POST or None, initial=initial, practice=practice)
     if request.method == "POST" and form.is_valid():
         if service is None:

@@ -41,6 +41,7 @@ from practicelink.xpm.models import (
     XpmConnection,
 )
 from practicelink.xpm.models import Staff as StaffRow
+from practicelink.xpm.models.connection import MAX_LEAD_DAYS
 from practicelink.xpm.services.runs import sync_request
 from practicelink.xpm.sync.staff.plan import Kind
 from practicelink.xpm.sync.steps import registered_steps
@@ -237,6 +238,12 @@ class LinkViewSet(
 
 class SyncSettingsSerializer(serializers.ModelSerializer):
     conflict_policy = ChoicesField(ConflictPolicy, required=False)
+    occurrence_lead_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_LEAD_DAYS,
+        required=False,
+        help_text=SyncSettings._meta.get_field("occurrence_lead_days").help_text,
+    )
 
     class Meta:
         model = SyncSettings
@@ -247,6 +254,7 @@ class SyncSettingsSerializer(serializers.ModelSerializer):
             "conflict_policy",
             "create_clients_at_once",
             "job_number_prefix",
+            "occurrence_lead_days",
         ]
 
 
@@ -254,8 +262,9 @@ class SyncSettingsView(PracticeScoped, generics.RetrieveUpdateAPIView):
     """The practice's XPM sync settings, as in Settings > Apps: the creation window (hours
     after a member is added before the sync creates them in XPM, 0 to 8760), auto-link by email,
     the sync interval (1 to 1440 minutes), the client conflict policy, whether new clients are
-    created in XPM at once, and the job number prefix (1 to 8 letters). Everyone reads them;
-    admins change them."""
+    created in XPM at once, the job number prefix (1 to 8 letters) and how many days before its
+    period starts a recurring service's job is deployed (0 to 90). Everyone reads them; admins
+    change them."""
 
     serializer_class = SyncSettingsSerializer
     permission_classes = [IsPracticeAdmin]

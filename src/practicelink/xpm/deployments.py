@@ -1,4 +1,5 @@
-"""Deployment requests: on acceptance (a `proposals.hooks` handler) and Redeploy. The work
+"""Deployment requests: on acceptance (a `proposals.hooks` handler) and Redeploy (with the
+occurrences of recurring jobs due by then). The work
 itself runs in the background (`tasks.deployment_task`); its rules live in `sync/deployments/`."""
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from django import forms
 from practicelink.xpm.models import SyncSettings
 from practicelink.xpm.models.connection import (
     CREATION_WINDOW_MAX_HOURS,
+    MAX_LEAD_DAYS,
     SYNC_INTERVAL_MAX_MINUTES,
     SYNC_INTERVAL_MIN_MINUTES,
 )
@@ -40,6 +41,13 @@ class SyncSettingsForm(forms.ModelForm):
     sync_interval_minutes = _bounded(
         "Sync every", SYNC_INTERVAL_MIN_MINUTES, SYNC_INTERVAL_MAX_MINUTES, "minutes"
     )
+    occurrence_lead_days = _bounded(
+        "Deploy recurring jobs ahead",
+        0,
+        MAX_LEAD_DAYS,
+        "days",
+        SyncSettings._meta.get_field("occurrence_lead_days").help_text,
+    )
 
     class Meta:
         model = SyncSettings
@@ -49,6 +57,7 @@ class SyncSettingsForm(forms.ModelForm):
             "sync_interval_minutes",
             "conflict_policy",
             "create_clients_at_once",
+            "occurrence_lead_days",
         ]
         labels = {
             "auto_link": "Auto-link by email",

@@ -59,6 +59,8 @@ class ConflictPolicy(models.TextChoices):
 
 CREATION_WINDOW_MAX_HOURS = 24 * 365
 """A year: a longer window would only postpone creation past any use (and past the calendar)."""
+MAX_LEAD_DAYS = 90
+"""Further ahead, a job would sit in XPM for a quarter before its period starts."""
 SYNC_INTERVAL_MIN_MINUTES = 1
 SYNC_INTERVAL_MAX_MINUTES = 24 * 60
 
@@ -96,6 +98,11 @@ class SyncSettings(models.Model):
         default="PL",
         validators=[RegexValidator(r"^[A-Za-z]{1,8}$", "Use 1 to 8 letters, e.g. PL.")],
         help_text="Starts the number of every job deployed to XPM (letters only).",
+    )
+    occurrence_lead_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MaxValueValidator(MAX_LEAD_DAYS)],
+        help_text="Days before its period starts that a recurring service's job is deployed.",
     )
     conflict_policy = models.CharField(
         max_length=20, choices=ConflictPolicy.choices, default=ConflictPolicy.XPM_WINS

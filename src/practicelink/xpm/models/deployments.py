@@ -1,4 +1,5 @@
-"""Deployments: one per planned job of an accepted proposal, with its attempts (SPEC §4).
+"""Deployments: one per planned job of an accepted proposal, or per occurrence of a recurring
+job, with its attempts (SPEC §4).
 
 A deployment is written before anything is sent to XPM and carries the job number we chose,
 so a retry, a crash or a second worker looks the job up by that number before adding it.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from practicelink.proposals.models import Job, Proposal
+from practicelink.proposals.models import Job, Occurrence, Proposal
 from practicelink.team.models import Practice
 
 
@@ -22,9 +23,14 @@ class DeploymentStatus(models.TextChoices):
 class Deployment(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="xpm_deployments")
-    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="xpm_deployment")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="xpm_deployments")
+    occurrence = models.OneToOneField(
+        Occurrence, on_delete=models.CASCADE, null=True, blank=True, related_name="xpm_deployment"
+    )
+    """The period deployed, for a recurring job (None: the job is deployed once)."""
     job_number = models.CharField(max_length=32)
-    """The XPM job number (`<ID>`): practice prefix, proposal number, job index."""
+    """The XPM job number (`<ID>`): practice prefix, proposal number, job index (and the
+    occurrence's period)."""
     status = models.CharField(
         max_length=16, choices=DeploymentStatus.choices, default=DeploymentStatus.PENDING
     )
@@ -40,8 +46,13 @@ class Deployment(models.Model):
     """A worker deploying it holds it until then: one worker at a time, a dead one times out."""
 
     class Meta:
-        ordering = ["proposal_id", "job__index"]
+        ordering = ["proposal_id", "job__index", "occurrence__period_start"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["job"],
+                condition=models.Q(occurrence__isnull=True),
+                name="xpm_deployment_one_per_job",
+            ),
             models.UniqueConstraint(
                 fields=["practice", "job_number"], name="xpm_deployment_job_number_unique"
             ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from practicelink.proposals.models import Job as PlannedJob
-from practicelink.proposals.models import Proposal
+from practicelink.proposals.models import OccurrenceStatus, Proposal
+from practicelink.proposals.occurrences import occurrence_record
 from practicelink.proposals.services import proposal_deployment_record
 from practicelink.team.models import Member
 from practicelink.xpm.gateway import client_for
@@ -37,6 +38,10 @@ from practicelink.xpm.sync.clients.linking import (
     ClientInReview,
     ClientLinkTaken,
     client_ensure_in_xpm,
+)
+from practicelink.xpm.sync.deployments.occurrences import (
+    occurrence_deployment_open,
+    occurrences_due,
 )
 from practicelink.xpm.sync.deployments.plan import (
     Person,
@@ -62,12 +67,20 @@ class Result(StrEnum):
     """Another worker holds it."""
 
 
-def deployments_create(proposal: Proposal) -> list[Deployment]:
-    """One pending deployment per planned job, with its job number (idempotent)."""
-    prefix = sync_settings(proposal.practice).job_number_prefix
+def deployments_create(proposal: Proposal, today: date | None = None) -> list[Deployment]:
+    """One pending deployment per planned job, with its job number, and one per occurrence of
+    a recurring job due by `today` (idempotent)."""
+    settings = sync_settings(proposal.practice)
+    prefix = settings.job_number_prefix
+    today = today or timezone.localdate()
     rows = []
-    for job in proposal.jobs.all():
+    for job in proposal.jobs.select_related("service", "proposal__client"):
+        if job.service is not None and job.service.recurs:
+            opened = map(occurrence_deployment_open, occurrences_due(job, settings, today))
+            rows += [row for row in opened if row is not None]
+            continue
         row, _ = Deployment.objects.get_or_create(
+            occurrence=None,
             job=job,
             defaults={
                 "practice_id": proposal.practice_id,
@@ -153,9 +166,13 @@ def _wanted(deployment: Deployment, client_uuid: str) -> WantedJob:
     accepted = deployment.proposal.accepted_at or timezone.now()
     start = job.start_date or timezone.localdate(accepted)
     due = job.due_date if job.due_date and job.due_date >= start else start + DEFAULT_DURATION
+    name = job.name
+    if (occurrence := deployment.occurrence) is not None:
+        start, due = occurrence.start_date, occurrence.due_date
+        name = f"{job.name} {occurrence.period_start:%B %Y}"
     return WantedJob(
         number=deployment.job_number,
-        name=job.name,
+        name=name,
         description=job.description or job.name,
         client_uuid=client_uuid,
         start_date=start,
@@ -197,7 +214,11 @@ def deploy_one(deployment: Deployment, xpm: XpmClient) -> Result:
     if not _claim(deployment, now):
         return Result.BUSY
     deployment = Deployment.objects.select_related(
-        "job", "proposal__client__partner", "proposal__client__manager", "proposal__practice"
+        "job",
+        "occurrence",
+        "proposal__client__partner",
+        "proposal__client__manager",
+        "proposal__practice",
     ).get(pk=deployment.pk)
     try:
         proposal = deployment.proposal
@@ -251,7 +272,22 @@ def _finish(
             changes["deployed_at"] = timezone.now()
     Deployment.objects.filter(pk=deployment.pk).update(**changes)
     deployment.refresh_from_db()
+    if deployment.occurrence is not None:
+        occurrence_record(
+            occurrence=deployment.occurrence,
+            status=OCCURRENCE_STATUS[DeploymentStatus(status)],
+            job_number=deployment.job_number,
+            note=problem or " ".join(missing),
+        )
     proposal_summary(deployment.proposal)
+
+
+OCCURRENCE_STATUS = {
+    DeploymentStatus.PENDING: OccurrenceStatus.PLANNED,
+    DeploymentStatus.DEPLOYED: OccurrenceStatus.DEPLOYED,
+    DeploymentStatus.PARTLY: OccurrenceStatus.PARTLY,
+    DeploymentStatus.FAILED: OccurrenceStatus.FAILED,
+}
 
 
 def proposal_summary(proposal: Proposal) -> None:

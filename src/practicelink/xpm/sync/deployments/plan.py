@@ -23,7 +23,16 @@ def job_number(prefix: str, proposal_number: int, index: int) -> str:
     `PL0012J01` is job 1 of proposal 12; the letter between the parts keeps any two
     (proposal, job) pairs apart whatever their length.
     """
-    number = f"{prefix}{proposal_number:04d}J{index:02d}"
+    return _checked(f"{prefix}{proposal_number:04d}J{index:02d}")
+
+
+def occurrence_job_number(prefix: str, proposal_number: int, index: int, start: date) -> str:
+    """The job number of one period of a recurring job: `PL0012J01P202703` is its period
+    starting in March 2027 (a period lasts a month at least, so its month names it)."""
+    return _checked(f"{job_number(prefix, proposal_number, index)}P{start:%Y%m}")
+
+
+def _checked(number: str) -> str:
     if not JOB_NUMBER.match(number):
         raise ValueError(f"job number {number!r} must be letters and digits only")
     return number

@@ -4,15 +4,28 @@ A deployment still pending (XPM was down, rate-limited or not connected, or its 
 in review) is deployed; a partly deployed one whose partner, manager or job staff has been
 linked since is completed, adding only what is missing; one whose gap remains is shown in the
 sync log, with no call to XPM. Failed deployments wait for a person's Redeploy.
+
+It also opens the occurrences of recurring jobs that have come due (their period has started,
+or starts within the practice's lead days): each is written, then deployed like the others,
+or recorded as skipped when its client is archived.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.utils import timezone
+
+from practicelink.proposals.models import Job
+from practicelink.proposals.occurrences import recurring_jobs
 from practicelink.xpm.models import Deployment, DeploymentStatus, EventOutcome, SubjectKind
-from practicelink.xpm.selectors import tenant_confirmed
+from practicelink.xpm.selectors import sync_settings, tenant_confirmed
 from practicelink.xpm.sync.deployments.deploy import Result, deploy_one, job_people
+from practicelink.xpm.sync.deployments.occurrences import (
+    Due,
+    occurrence_deployment_open,
+    occurrences_due,
+)
 from practicelink.xpm.sync.deployments.plan import gaps, sync_action
 from practicelink.xpm.sync.staff.plan import NOT_CONFIRMED
 from practicelink.xpm.sync.steps import ActionFailed, Planned, Step, Subject, SyncContext
@@ -24,34 +37,55 @@ class Open:
     missing_now: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class State:
+    open: list[Open]
+    due: list[Due] = field(default_factory=list)
+
+
 def _subject(deployment: Deployment) -> Subject:
+    if deployment.occurrence_id is not None:
+        return _due_subject(deployment.job, deployment.job_number)
     label = f"Job {deployment.job_number} “{deployment.job.name}” ({deployment.proposal})"
     return Subject(SubjectKind.JOB, label, id=deployment.job_id, xpm_id=deployment.xpm_uuid)
 
 
-class DeploymentsStep(Step[list[Open]]):
+def _due_subject(job: Job, number: str) -> Subject:
+    """An occurrence's job: one recurring job has several, told apart by their job number."""
+    label = f"Job {number} “{job.name}” ({job.proposal})"
+    return Subject(SubjectKind.JOB, label, id=job.pk, xpm_id=number)
+
+
+class DeploymentsStep(Step[State]):
     name = "deployments"
     label = "Deploying accepted proposals' jobs"
 
-    def read(self, ctx: SyncContext) -> list[Open]:
+    def read(self, ctx: SyncContext) -> State:
         rows = (
             Deployment.objects.filter(
                 practice=ctx.practice,
                 status__in=[DeploymentStatus.PENDING, DeploymentStatus.PARTLY],
             )
-            .select_related("job", "proposal__client__partner", "proposal__client__manager")
+            .select_related(
+                "job__proposal", "proposal__client__partner", "proposal__client__manager"
+            )
             .prefetch_related("job__staff")
         )
         opened = []
         for row in rows:
             people = job_people(row)
             opened.append(Open(row, gaps((people.partner, people.manager, *people.staff))))
-        return opened
+        settings = sync_settings(ctx.practice)
+        today = timezone.localdate(ctx.now)
+        due = [
+            d for job in recurring_jobs(ctx.practice) for d in occurrences_due(job, settings, today)
+        ]
+        return State(opened, due)
 
-    def plan(self, ctx: SyncContext, state: list[Open]) -> list[Planned]:
-        planned = []
+    def plan(self, ctx: SyncContext, state: State) -> list[Planned]:
         confirmed = tenant_confirmed(ctx.practice)
-        for item in state:
+        planned = [self._plan_due(due, confirmed) for due in state.due]
+        for item in state.open:
             row = item.deployment
             action = sync_action(row.status, tuple(row.missing), item.missing_now)
             subject = _subject(row)
@@ -87,8 +121,25 @@ class DeploymentsStep(Step[list[Open]]):
             )
         return planned
 
+    @staticmethod
+    def _plan_due(due: Due, confirmed: bool) -> Planned:
+        subject = _due_subject(due.job, due.number)
+        period = f"{due.period.start:%B %Y}"
+        if not confirmed:
+            message = f"Job {due.number} ({period}) waits: {NOT_CONFIRMED}"
+            return Planned("job_wait", subject, message, writes=False, outcome=EventOutcome.SKIPPED)
+        if due.stopped:
+            message = f"Job {due.number} ({period}) is skipped: {due.stopped}"
+            return Planned("job_skip", subject, message, detail=due)
+        message = f"Deploy job {due.number} ({period}) to XPM."
+        return Planned("job_deploy", subject, message, after={"job": due.number}, detail=due)
+
     def apply(self, ctx: SyncContext, planned: Planned) -> Planned | None:
-        row: Deployment = planned.detail
+        row = planned.detail
+        if isinstance(row, Due):
+            row = occurrence_deployment_open(row)
+            if row is None:
+                return None  # recorded as skipped
         result = deploy_one(row, ctx.client)
         row.refresh_from_db()
         if result == Result.BUSY:
