@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench chromium clean
+.PHONY: run test lint format bench chromium clean soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ format: $(STAMP)
 
 test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The convergence harness at length, with fresh randomness each time (CI runs 200 fixed cases).
+soak: $(STAMP)
+	CONVERGENCE_EXAMPLES=$${CONVERGENCE_EXAMPLES:-2000} $(BIN)/python -m pytest -p no:randomly -s \
+		--hypothesis-profile=search tests/xpm/test_convergence.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

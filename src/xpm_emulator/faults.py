@@ -72,6 +72,10 @@ class FaultInjector:
         self._faults.append(fault)
         return fault
 
+    def reseed(self, seed: int) -> None:
+        """Start the draws that decide which calls a `rate` fault hits again, from `seed`."""
+        self._random.seed(seed)
+
     def list(self) -> list[Fault]:
         return list(self._faults)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from practicelink.team.models import Practice
+from practicelink.xpm import faultpoints
 from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import Deployment, StaffLink
 from practicelink.xpm.oauth import XpmAuthError
@@ -97,6 +98,7 @@ def task_allocate(
     try:
         with client_for(practice, interactive=True) as xpm:
             updated = xpm.job_assign(assignment)
+            faultpoints.after_write("job.api/assign task")
     except XpmBusinessError as error:
         raise ValidationError(
             f"XPM refused to allocate “{task.name}” to {person}: {error.description}."

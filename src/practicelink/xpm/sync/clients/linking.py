@@ -17,6 +17,7 @@ from django.utils import timezone
 from practicelink.clients.models import Client
 from practicelink.clients.services import client_import
 from practicelink.team.models import Practice
+from practicelink.xpm import faultpoints
 from practicelink.xpm.models import (
     ClientCreation,
     ClientLink,
@@ -246,6 +247,7 @@ def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
         job_manager_uuid=staff_of.get(client.manager_id) if client.manager_id else None,
     )
     record = pairs.xpm.client_add(new)
+    faultpoints.after_write("client.api/add")
     mirror_store(pairs.practice, [record], pairs.now)
     link = link_pair(pairs, client, remote_of(record), ClientLinkMethod.CREATED, record)
     creation.delete()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from practicelink.clients.models import Client
 from practicelink.clients.services import client_set_synced
 from practicelink.team.models import Member, Practice
+from practicelink.xpm import faultpoints
 from practicelink.xpm.models import (
     ClientConflict,
     ClientLink,
@@ -225,6 +226,7 @@ class Pairs:
             raise
         except XpmError as error:
             return str(error)
+        faultpoints.after_write("client.api/update")
         mirror_store(self.practice, [updated], self.now)
         return ""
 

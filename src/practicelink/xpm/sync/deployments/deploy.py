@@ -23,6 +23,7 @@ from practicelink.proposals.models import OccurrenceStatus, Proposal
 from practicelink.proposals.occurrences import occurrence_record
 from practicelink.proposals.services import proposal_deployment_record
 from practicelink.team.models import Member
+from practicelink.xpm import faultpoints
 from practicelink.xpm.gateway import client_for
 from practicelink.xpm.models import (
     Deployment,
@@ -196,7 +197,7 @@ def _add(deployment: Deployment, xpm: XpmClient, wanted: WantedJob) -> Job:
     assert plan.add is not None
     new = plan.add
     try:
-        return _call(deployment, "job.api/add", _json(new), lambda: xpm.job_add(new))
+        added = _call(deployment, "job.api/add", _json(new), lambda: xpm.job_add(new))
     except (RateLimitDenied, XpmRateLimited):
         raise  # refused before anything was written
     except XpmError:
@@ -206,6 +207,8 @@ def _add(deployment: Deployment, xpm: XpmClient, wanted: WantedJob) -> Job:
         if found is None:
             raise
         return found
+    faultpoints.after_write("job.api/add")
+    return added
 
 
 def deploy_one(deployment: Deployment, xpm: XpmClient) -> Result:
@@ -233,6 +236,7 @@ def deploy_one(deployment: Deployment, xpm: XpmClient) -> Result:
             found = _call(
                 deployment, "job.api/assign", _json(assignment), lambda: xpm.job_assign(assignment)
             )
+            faultpoints.after_write("job.api/assign")
     except (RateLimitDenied, XpmRateLimited) as error:
         _finish(deployment, DeploymentStatus.PENDING, problem=error.message)
         raise

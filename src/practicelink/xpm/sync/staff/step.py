@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from practicelink.team.emails import normalise_email
 from practicelink.team.models import Member
-from practicelink.xpm import selectors, services
+from practicelink.xpm import faultpoints, selectors, services
 from practicelink.xpm.models import (
     CreationState,
     EventOutcome,
@@ -331,6 +331,7 @@ def _create_staff(ctx: SyncContext, planned: Planned, member: Member) -> Planned
     except XpmError:
         StaffCreation.objects.filter(member=member).delete()  # refused: nothing was created
         raise
+    faultpoints.after_write("staff.api/add")
     copy = StaffCopy(created.uuid, created.name, created.email)
     with transaction.atomic():
         staff = _mirror_write(ctx, copy)
