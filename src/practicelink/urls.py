@@ -28,7 +28,12 @@ from practicelink.xpm.clients_api import (
     ClientLinkViewSet,
     ClientReviewViewSet,
 )
-from practicelink.xpm.health_api import AcceptSuggestionsView, AssignView, HealthView
+from practicelink.xpm.health_api import (
+    AcceptSuggestionsView,
+    AssignView,
+    GapRecordsView,
+    HealthView,
+)
 from practicelink.xpm.jobs_api import DeploymentViewSet, JobViewSet
 
 router = DefaultRouter()
@@ -75,6 +80,7 @@ urlpatterns = [
     path("api/v1/xpm/connection/", ConnectionView.as_view(), name="xpm-connection"),
     path("api/v1/xpm/connection/confirm/", TenantConfirmView.as_view(), name="xpm-tenant-confirm"),
     path("api/v1/xpm/health/", HealthView.as_view(), name="xpm-health"),
+    path("api/v1/xpm/health/gaps/", GapRecordsView.as_view(), name="xpm-health-gaps"),
     path(
         "api/v1/xpm/health/accept-suggestions/",
         AcceptSuggestionsView.as_view(),

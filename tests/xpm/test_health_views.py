@@ -217,8 +217,30 @@ def test_api_assign_is_all_or_none_and_tenant_isolated(admin_api, practice, admi
     assert answer.status_code == 400
 
 
+def test_api_pages_a_gaps_records_in_words(admin_api, practice, admin):
+    for i in range(25):
+        ClientFactory(practice=practice, name=f"Client {i:02d}", partner=admin)
+    ClientFactory(practice=PracticeFactory(), name="Not ours")
+    staff(practice, "Ada X", admin.email)
+    url = HEALTH_API + "gaps/"
+
+    first = admin_api.get(url, {"kind": "clients_unassigned"}).json()
+    assert (first["count"], first["offset"], len(first["results"])) == (25, 0, 20)
+    assert first["results"][0]["name"] == "Client 00"
+    assert first["results"][0]["detail"] == f"Partner: {admin.name}; Manager: none"
+    rest = admin_api.get(url, {"kind": "clients_unassigned", "offset": 20, "limit": 100})
+    rest = rest.json()["results"]
+    assert [r["name"] for r in rest] == [f"Client {i}" for i in range(20, 25)]
+
+    [member] = admin_api.get(url, {"kind": "members_unlinked"}).json()["results"]
+    assert member["id"] == str(admin.pk) and "accept the suggestion" in member["detail"]
+    assert "kind" in admin_api.get(url, {"kind": "nonsense"}).json()
+    assert admin_api.get(url, {"kind": "staff_unlinked", "limit": 101}).status_code == 400
+
+
 def test_api_is_for_admins(practice, admin, standard):
     api = api_for(standard)
     assert api.get(HEALTH_API).status_code == 403
+    assert api.get(HEALTH_API + "gaps/", {"kind": "staff_unlinked"}).status_code == 403
     assert api.post(HEALTH_API + "accept-suggestions/").status_code == 403
     assert api.post(HEALTH_API + "assign/", {}, format="json").status_code == 403

@@ -367,3 +367,34 @@ def snapshot_take(practice: Practice, now: datetime | None = None) -> HealthSnap
         },
     )
     return snapshot
+
+
+@dataclass(frozen=True)
+class GapRecord:
+    """A record behind a gap, described the same way whatever its kind (for the API)."""
+
+    id: str
+    """Member, client, review, conflict or proposal id; a staff's XPM UUID."""
+    name: str
+    detail: str
+
+
+def gap_record(kind: GapKind, record: Any) -> GapRecord:
+    """Describe one of `gap_records`' records: what it is and what stands in its way."""
+    if kind == GapKind.MEMBERS_UNLINKED:
+        return GapRecord(str(record.id), record.name, record.why)
+    if kind == GapKind.STAFF_UNLINKED:
+        return GapRecord(record.uuid, record.name, "Linked to no member: offered for Add user.")
+    if kind in CLIENT_GAPS:
+        roles = (("Partner", record.partner), ("Manager", record.manager))
+        detail = "; ".join(f"{role}: {person.name if person else 'none'}" for role, person in roles)
+        return GapRecord(str(record.pk), record.name, detail)
+    if kind == GapKind.CLIENT_REVIEWS:
+        return GapRecord(str(record.pk), record.name, record.reason)
+    if kind == GapKind.CLIENT_CONFLICTS:
+        detail = f"{record.field}: ours {record.ours!r}, XPM {record.theirs!r}"
+        return GapRecord(str(record.pk), record.client.name, detail)
+    if kind == GapKind.DEPLOYMENTS:
+        name = f"{record.reference} {record.title} ({record.client.name})"
+        return GapRecord(str(record.pk), name, "Jobs partly deployed or failed: Redeploy.")
+    return GapRecord(str(record.pk), record.name, "Job staff not linked to XPM staff.")

@@ -89,6 +89,54 @@ class HealthView(PracticeScoped, APIView):
         return Response(HealthSerializer(data).data)
 
 
+class GapRecordSerializer(serializers.Serializer):
+    id = serializers.CharField(
+        help_text="The member, client, review, conflict or proposal id; a staff's XPM UUID."
+    )
+    name = serializers.CharField(help_text="Who or what it is, in words.")
+    detail = serializers.CharField(help_text="What stands in its way, in words.")
+
+
+class GapRecordsSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    count = serializers.IntegerField(help_text="All the records behind the gap.")
+    offset = serializers.IntegerField()
+    results = GapRecordSerializer(many=True)
+
+
+class GapRecordsQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[kind.value for kind in health.GapKind])
+    offset = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=health.PAGE_SIZE)
+
+
+class GapRecordsView(PracticeScoped, APIView):
+    """The records behind one gap (`kind`) of Link health, a page at a time (`offset`,
+    `limit` ≤ 100), in the order the page lists them; each fix has its own endpoint."""
+
+    permission_classes = [IsPracticeAdmin]
+
+    @extend_schema(
+        parameters=[GapRecordsQuery], responses={200: GapRecordsSerializer, 400: None, 403: None}
+    )
+    def get(self, request: Request) -> Response:
+        query = GapRecordsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        gap_kind = health.GapKind(query.validated_data["kind"])
+        report = health.link_health(self.practice, timezone.now())
+        offset, limit = query.validated_data["offset"], query.validated_data["limit"]
+        records = health.gap_records(
+            self.practice, gap_kind, health=report, offset=offset, limit=limit
+        )
+        data = {
+            "kind": gap_kind.value,
+            "count": report.gap(gap_kind).count,
+            "offset": offset,
+            "results": [health.gap_record(gap_kind, record) for record in records],
+        }
+        return Response(GapRecordsSerializer(data).data)
+
+
 class AcceptedSerializer(serializers.Serializer):
     linked = serializers.ListField(
         child=serializers.IntegerField(), help_text="Members now linked (ids)."
