@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProposalStatusEnum": "practicelink.proposals.models.Status.choices",
         "DeploymentStatusEnum": "practicelink.xpm.models.deployments.DeploymentStatus.choices",
+        "OccurrenceStatusEnum": "practicelink.proposals.models.OccurrenceStatus.choices",
+        "FrequencyEnum": "practicelink.proposals.recurrence.Frequency.choices",
     },
 }
 

@@ -9,6 +9,7 @@ from practicelink import ops
 from practicelink.clients.api import ClientViewSet
 from practicelink.proposals import views as proposal_views
 from practicelink.proposals.api import LibraryServiceViewSet, ProposalViewSet
+from practicelink.proposals.schedule_api import UpcomingJobsView
 from practicelink.team import signup_views
 from practicelink.team import views as team_views
 from practicelink.team.api import ApiTokenViewSet, InvitationViewSet, MemberViewSet
@@ -74,6 +75,7 @@ urlpatterns = [
     path("settings/team/", include("practicelink.team.urls")),
     path("settings/team/xpm/", include("practicelink.xpm.team_urls")),
     path("settings/apps/", include("practicelink.xpm.urls")),
+    path("api/v1/upcoming-jobs/", UpcomingJobsView.as_view(), name="upcoming-jobs"),
     path("api/v1/xpm/why-not/", WhyNotView.as_view(), name="xpm-why-not"),
     path("api/v1/xpm/budget/", BudgetView.as_view(), name="xpm-budget"),
     path("api/v1/xpm/settings/", SyncSettingsView.as_view(), name="xpm-settings"),

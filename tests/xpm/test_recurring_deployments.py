@@ -137,8 +137,9 @@ def test_a_partner_changed_in_month_two_is_on_month_three_and_staff_changes_appl
     sync(practice, now=at(add_months(FIRST, 1)))
     team.client.partner = team.kim
     team.client.save()
-    service = proposal.services.get()
-    recurrence_staff_change(practice=practice, service=service, staff_ids=[team.sam.pk], by=admin)
+    [job] = proposal.jobs.all()
+    recurrence_staff_change(practice=practice, job=job, staff_ids=[team.sam.pk], by=admin)
+    service = job.service
     sync(practice, now=at(add_months(FIRST, 2)))
 
     jobs = sorted(xpm_jobs(xpm), key=lambda j: j.id)
@@ -163,15 +164,16 @@ def test_an_end_date_stops_it_and_ending_it_stops_the_rest(practice, admin, team
 
     other = recurring_proposal(practice, team)
     proposal_accept(practice=practice, proposal=other, by=admin)
-    service = other.services.get()
-    recurrence_end(practice=practice, service=service, by=admin)
+    [job] = other.jobs.all()
+    recurrence_end(practice=practice, job=job, by=admin)
+    service = job.service
     sync(practice, now=at(add_months(FIRST, 3)))
     assert len(xpm_jobs(xpm)) == 3  # other's first job stays; nothing more
     assert [r.status for r in proposal_schedule(other)] == ["Deployed"]
     service.refresh_from_db()
     assert service.ended_by == admin and service.changes.get().what == "Ended the recurrence."
     with pytest.raises(Exception, match="was ended on"):
-        recurrence_end(practice=practice, service=service, by=admin)
+        recurrence_end(practice=practice, job=job, by=admin)
 
 
 @pytest.mark.parametrize("where", ["here", "or deleted in XPM"])

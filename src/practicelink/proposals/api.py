@@ -34,6 +34,7 @@ from practicelink.proposals.recurrence import (
     MAX_OFFSET_DAYS,
     Frequency,
 )
+from practicelink.proposals.schedule_api import RecurrenceActions
 from practicelink.team.models import Member
 from practicelink.team.permissions import IsPracticeAdminOrReadOnly, request_member
 
@@ -245,7 +246,7 @@ class ProposalPagination(StablePagination):
 
 
 class ProposalViewSet(
-    PracticeScoped,
+    RecurrenceActions,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

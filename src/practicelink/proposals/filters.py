@@ -8,7 +8,7 @@ from typing import cast
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.http import HttpRequest
@@ -19,7 +19,7 @@ from django_filters.fields import ModelChoiceField
 from django_filters.widgets import DateRangeWidget
 
 from practicelink.clients.models import Client
-from practicelink.proposals.models import DeploymentStatus, Proposal, Status
+from practicelink.proposals.models import DeploymentStatus, Proposal, Service, Status
 from practicelink.team.models import Member
 
 #: "PROP-0012", "prop 12" or "#12": proposal number 12 (a bare "12" also searches the text)
@@ -213,6 +213,12 @@ class ProposalFilterSet(django_filters.FilterSet):
         label="Deployment",
         empty_label="Any",
     )
+    upcoming = django_filters.ChoiceFilter(
+        choices=[("yes", "Has upcoming occurrences"), ("no", "No upcoming occurrences")],
+        method="with_upcoming",
+        label="Recurring jobs",
+        empty_label="Any",
+    )
     created = _date_range("created_at", "Created")
     sent = _date_range("sent_at", "Sent")
     accepted = _date_range("accepted_at", "Accepted")
@@ -238,6 +244,17 @@ class ProposalFilterSet(django_filters.FilterSet):
     def deployed(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
         """The jobs' deployment status in XPM ("none": not deployed)."""
         return queryset.filter(deployment_status="" if value == "none" else value)
+
+    def with_upcoming(
+        self, queryset: QuerySet[Proposal], name: str, value: str
+    ) -> QuerySet[Proposal]:
+        """Accepted proposals with a recurring service whose periods are not all recorded
+        ("yes"), or the others ("no")."""
+        upcoming = Exists(
+            Service.objects.filter(proposal=OuterRef("pk"), next_period_start__isnull=False)
+        )
+        has = Q(upcoming) & Q(status=Status.ACCEPTED)
+        return queryset.filter(has if value == "yes" else ~has)
 
     def filters_without_status(self) -> QuerySet[Proposal]:
         """Every filter but status: the base of the per-status counts. Call after is_valid()."""

@@ -15,7 +15,9 @@ from practicelink.proposals.recurrence import (
     MAX_OCCURRENCES,
     MAX_OFFSET_DAYS,
     Frequency,
+    Schedule,
     recurrence_check,
+    schedule_check,
 )
 from practicelink.proposals.services import JobPlan, LibraryEntry, ServiceLine
 from practicelink.team.models import Member, Practice
@@ -99,7 +101,50 @@ class RecurrenceForm(forms.Form):
         recurrence_check(**self.recurrence())
 
 
-class ServiceForm(RecurrenceForm):
+class ScheduleForm(RecurrenceForm):
+    """A recurrence with its first period and its end: the schedule of a proposal's line."""
+
+    first_period_start = forms.DateField(
+        label="First period starts", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    occurrences = forms.IntegerField(
+        label="or after",
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        required=False,
+        help_text="occurrences",
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
+    SCHEDULE_FIELDS = (
+        "interval_months",
+        "first_period_start",
+        "ends_on",
+        "occurrences",
+        "start_offset_days",
+        "due_offset_days",
+    )
+
+    def schedule_fields(self) -> list[forms.BoundField]:
+        """What the line's Schedule box shows."""
+        return [self[name] for name in self.SCHEDULE_FIELDS]
+
+    def schedule(self) -> Schedule | None:
+        data = self.cleaned_data
+        return schedule_check(
+            first_start=data.get("first_period_start"),
+            ends_on=data.get("ends_on"),
+            count=data.get("occurrences"),
+            **self.recurrence(),
+        )
+
+    def check(self) -> None:
+        self.schedule()
+
+
+class ServiceForm(ScheduleForm):
     name = forms.CharField(
         max_length=255, error_messages={"required": "Every service needs a name."}
     )
@@ -117,33 +162,7 @@ class ServiceForm(RecurrenceForm):
         error_messages={"required": "Give a price.", "min_value": "Price cannot be negative."},
     )
     library_service = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    first_period_start = forms.DateField(
-        label="First period starts", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ends_on = forms.DateField(
-        label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    occurrences = forms.IntegerField(
-        label="or after",
-        min_value=1,
-        max_value=MAX_OCCURRENCES,
-        required=False,
-        help_text="occurrences",
-        widget=forms.NumberInput(attrs={"size": 4}),
-    )
-
-    SCHEDULE_FIELDS = (
-        "interval_months",
-        "first_period_start",
-        "ends_on",
-        "occurrences",
-        "start_offset_days",
-        "due_offset_days",
-    )
-
-    def schedule_fields(self) -> list[forms.BoundField]:
-        """What the line's Schedule box shows."""
-        return [self[name] for name in self.SCHEDULE_FIELDS]
+    field_order = ["name", "description", "quantity", "price", "library_service", "frequency"]
 
     def line(self) -> ServiceLine:
         data = self.cleaned_data
@@ -325,3 +344,21 @@ class AcceptanceForm(forms.Form):
         help_text="Needed to accept.",
         error_messages={"max_length": "The name cannot be longer than 255 characters."},
     )
+
+
+class FutureStaffForm(forms.Form):
+    """The job staff of a recurring service's occurrences still to be deployed."""
+
+    def __init__(self, *args: Any, practice: Practice, job: Job, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"recurrence{job.index}")
+        kwargs.setdefault("initial", {"staff": [m.pk for m in job.staff.all()]})
+        super().__init__(*args, **kwargs)
+        self.fields["staff"] = MemberChoices(
+            practice,
+            required=False,
+            label="Job staff of future occurrences",
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def staff_ids(self) -> list[int]:
+        return [m.pk for m in self.cleaned_data["staff"]]

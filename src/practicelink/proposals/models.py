@@ -200,6 +200,9 @@ class Service(Recurrence):
     ended_by = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    next_period_start = models.DateField(null=True, blank=True)
+    """The start of its next period with no occurrence yet (None: no more to come): what the
+    list's "has upcoming occurrences" filter reads."""
 
     class Meta:
         ordering = ["position", "id"]

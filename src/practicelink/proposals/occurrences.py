@@ -92,7 +92,18 @@ def occurrence_open(*, job: Job, period: Period, skipped: str = "") -> Occurrenc
             "note": skipped,
         },
     )
+    _next_period_keep(job)
     return occurrence
+
+
+def _next_period_keep(job: Job) -> None:
+    """Keep the service's next period to come in step with the occurrences recorded."""
+    schedule = _schedule(job)
+    recorded = job.occurrences.order_by("-number").values_list("number", flat=True).first()
+    following = periods_ahead(schedule, after=recorded or 0, limit=1) if schedule else []
+    Service.objects.filter(job=job).update(
+        next_period_start=following[0].start if following else None
+    )
 
 
 def occurrence_record(*, occurrence: Occurrence, status: str, job_number: str, note: str) -> None:
@@ -113,8 +124,13 @@ class Row:
     occurrence: Occurrence | None
 
     @property
+    def state(self) -> str:
+        """The occurrence's status code ("planned" while none is recorded)."""
+        return self.occurrence.status if self.occurrence else OccurrenceStatus.PLANNED
+
+    @property
     def status(self) -> str:
-        return self.occurrence.get_status_display() if self.occurrence else "Planned"
+        return OccurrenceStatus(self.state).label
 
 
 def _period(occurrence: Occurrence) -> Period:
@@ -167,24 +183,35 @@ def upcoming_jobs(practice: Practice, *, today: date, days: int) -> list[Upcomin
     return sorted(found, key=lambda u: (u.period.job_start, u.job.proposal_id, u.job.index))
 
 
-def _recurring_service(practice: Practice, service: Service) -> Service:
-    service = Service.objects.select_for_update().select_related("proposal").get(pk=service.pk)
-    if service.proposal.practice_id != practice.pk:
-        raise Service.DoesNotExist("No such service in this practice.")
-    if not service.recurs:
-        raise ValidationError(f"“{service.name}” does not recur.")
+def recurring_job(proposal: Proposal, index: int) -> Job | None:
+    """The proposal's job number `index`, when its service recurs."""
+    job = proposal.jobs.select_related("service").filter(index=index).first()
+    if job is None or job.service is None or not job.service.recurs:
+        return None
+    return job
+
+
+def _recurring_service(practice: Practice, job: Job) -> Service:
+    """The job's service, locked, when it is a running recurrence of an accepted proposal."""
+    if job.practice_id != practice.pk:
+        raise Job.DoesNotExist("No such job in this practice.")
+    service = Service.objects.select_for_update().select_related("proposal").filter(job=job).first()
+    if service is None or not service.recurs:
+        raise ValidationError(f"“{job.name}” does not recur.")
+    if service.proposal.status != Status.ACCEPTED:
+        raise ValidationError("Until the proposal is accepted, change its services instead.")
     if service.ended_at is not None:
         raise ValidationError(f"“{service.name}” was ended on {service.ended_at:%Y-%m-%d}.")
     return service
 
 
 @transaction.atomic
-def recurrence_end(*, practice: Practice, service: Service, by: Member | None) -> Service:
-    """No further occurrences of the service; the jobs already deployed stay in XPM."""
-    service = _recurring_service(practice, service)
+def recurrence_end(*, practice: Practice, job: Job, by: Member | None) -> Service:
+    """No further occurrences of the job's service; the jobs already deployed stay in XPM."""
+    service = _recurring_service(practice, job)
     now = timezone.now()
-    service.ended_at, service.ended_by = now, by
-    service.save(update_fields=["ended_at", "ended_by"])
+    service.ended_at, service.ended_by, service.next_period_start = now, by, None
+    service.save(update_fields=["ended_at", "ended_by", "next_period_start"])
     RecurrenceChange.objects.create(
         practice=practice, service=service, at=now, by=by, what="Ended the recurrence."
     )
@@ -193,11 +220,10 @@ def recurrence_end(*, practice: Practice, service: Service, by: Member | None) -
 
 @transaction.atomic
 def recurrence_staff_change(
-    *, practice: Practice, service: Service, staff_ids: Sequence[int], by: Member | None
+    *, practice: Practice, job: Job, staff_ids: Sequence[int], by: Member | None
 ) -> Job:
     """The job staff of the occurrences still to be deployed (deployed jobs keep theirs)."""
-    service = _recurring_service(practice, service)
-    job = Job.objects.get(service=service)
+    service = _recurring_service(practice, job)
     members = {m.pk: m for m in Member.objects.filter(practice=practice).current()}
     if any(pk not in members for pk in staff_ids):
         raise ValidationError({"staff": "Job staff must be current members."})

@@ -172,6 +172,7 @@ def _replace_services(proposal: Proposal, services: Sequence[ServiceLine]) -> No
                 "library_service_id": line.library_service_id
                 if line.library_service_id in library
                 else None,
+                "next_period_start": line.first_period_start if line.schedule() else None,
             },
         )
         for i, line in enumerate(services)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practicelink.proposals import views
+from practicelink.proposals import schedule_views, views
 
 app_name = "proposals"
 urlpatterns = [
@@ -13,6 +13,12 @@ urlpatterns = [
     path("<int:pk>/status/", views.proposal_status, name="status"),
     path("<int:pk>/send/", views.proposal_send, name="send"),
     path("<int:pk>/jobs/", views.proposal_jobs, name="jobs"),
+    path("<int:pk>/recurrences/end/", schedule_views.recurrence_end_view, name="recurrence-end"),
+    path(
+        "<int:pk>/recurrences/staff/", schedule_views.recurrence_staff_view, name="recurrence-staff"
+    ),
+    path("upcoming/", schedule_views.upcoming, name="upcoming"),
+    path("schedule-preview/", schedule_views.schedule_preview, name="schedule-preview"),
     path("service-line/", views.service_line, name="service-line"),
     path("service-line/removed/", views.service_line_removed, name="service-line-removed"),
     path("library/", views.library_list, name="library"),

@@ -32,6 +32,8 @@ from practicelink.proposals.forms import (
 from practicelink.proposals.hooks import member_notes, proposal_panels
 from practicelink.proposals.list_rows import proposal_rows
 from practicelink.proposals.models import LibraryService, Proposal, Status
+from practicelink.proposals.occurrences import proposal_schedule
+from practicelink.proposals.schedule_views import recurrences
 from practicelink.team.access import MemberRequest, admin_required, member_required
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
@@ -361,6 +363,8 @@ def proposal_detail(request: MemberRequest, pk: int) -> HttpResponse:
         "send_form": SendForm(),
         "panels": [panel.panel(request, proposal) for panel in proposal_panels],
         "jobs": [(job, [(m, notes.get(m.pk)) for m in job.staff.all()]) for job in jobs],
+        "schedule": proposal_schedule(proposal),
+        "recurrences": recurrences(request, proposal),
     }
     return render(request, "proposals/proposal_detail.html", context)
 
@@ -434,5 +438,12 @@ def acceptance(request: HttpRequest, token: str) -> HttpResponse:
             )
         if done is not None:
             return render(request, "proposals/acceptance_done.html", {"proposal": done})
-    context = {"form": form, "link": link, "proposal": link.proposal, "practice": link.practice}
+    context = {
+        "form": form,
+        "link": link,
+        "proposal": link.proposal,
+        "practice": link.practice,
+        "schedule": proposal_schedule(link.proposal),
+        "public": True,
+    }
     return render(request, "proposals/acceptance.html", context)
