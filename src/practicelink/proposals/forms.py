@@ -104,6 +104,18 @@ class RecurrenceForm(forms.Form):
 class ScheduleForm(RecurrenceForm):
     """A recurrence with its first period and its end: the schedule of a proposal's line."""
 
+    frequency = forms.ChoiceField(
+        choices=Frequency.choices,
+        required=False,
+        label="Repeats",
+        widget=forms.Select(
+            attrs={
+                "aria-label": "Repeats",
+                # a recurring line opens its Schedule box: its first period is needed
+                "onchange": "this.closest('td').querySelector('details').open = !!this.value",
+            }
+        ),
+    )
     first_period_start = forms.DateField(
         label="First period starts", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
