@@ -72,6 +72,7 @@ def test_the_proposal_and_its_acceptance_page_show_the_schedule_before_it_is_sen
     proposal = books(practice, accepted=False)
     page = admin_web.get(f"/proposals/{proposal.pk}/").content.decode()
     assert 'id="schedule"' in page
+    assert "each period: see the schedule below" in page and "on acceptance" not in page
     for n in range(6):
         start = add_months(FIRST, n)
         end = add_months(FIRST, n + 1) - timedelta(days=1)
