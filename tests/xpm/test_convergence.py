@@ -30,6 +30,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -60,6 +61,8 @@ from practicelink.xpm.models import (
     ConnectionStatus,
     Deployment,
     DeploymentStatus,
+    LinkChange,
+    LinkMethod,
     StaffLink,
     SyncRun,
     SyncSettings,
@@ -151,6 +154,8 @@ class Convergence(RuleBasedStateMachine):
         self.counter = 0
         self.accepted: list[int] = []
         self.in_flight = False
+        self.member_of: dict[str, int] = {}
+        """Every email a member had → that member (emails are never reused)."""
         Figures.cases += 1
 
     # --- both clocks move together ----------------------------------------------------------
@@ -217,7 +222,9 @@ class Convergence(RuleBasedStateMachine):
 
     def add_member_named(self, name: str) -> Member:
         email = f"{self.fresh(name.lower())}@{HERE}"
-        return team_services.member_create(practice=self.practice, name=name, email=email)
+        member = team_services.member_create(practice=self.practice, name=name, email=email)
+        self.member_of[email] = member.pk
+        return member
 
     @rule(target=members, name=st.sampled_from(PEOPLE))
     def add_member(self, name: str) -> Member:
@@ -227,6 +234,7 @@ class Convergence(RuleBasedStateMachine):
     def edit_member(self, member: Member, new_name: str, new_email: bool) -> None:
         member.refresh_from_db()
         email = f"{self.fresh(new_name.lower())}@{HERE}" if new_email else member.email
+        self.member_of[email] = member.pk
         team_services.member_update(
             practice=self.practice, member=member, name=new_name, email=email, role=member.role
         )
@@ -385,6 +393,10 @@ class Convergence(RuleBasedStateMachine):
             time.sleep(LATE)
         self.in_flight = late and not wait
 
+    # Syncs as often as all the other work together: three rules run the same sync.
+    sync_again = sync_under_faults
+    sync_once_more = sync_under_faults
+
     @invariant()
     def links_are_one_to_one(self) -> None:
         pairs = StaffLink.objects.filter(practice=self.practice).values_list("member", "staff")
@@ -417,8 +429,19 @@ class Convergence(RuleBasedStateMachine):
     def check_nothing_twice(self) -> None:
         """Every staff practicelink created is one member's (by the emails it ever had, all
         unique), once; every client it created is one client's, once."""
-        emails = Counter(s.email for s in self.made_by_us(self.tenant.staff))
+        created = self.made_by_us(self.tenant.staff)
+        emails = Counter(s.email for s in created)
         assert max(emails.values(), default=1) == 1, f"a staff created twice: {emails}"
+        for person in created:
+            member = Member.objects.get(pk=self.member_of[person.email])
+            if member.is_deleted or StaffLink.objects.filter(member=member).exists():
+                continue  # deleted before it was linked, or linked (to it, or by hand)
+            by_hand = LinkChange.objects.filter(member=member).filter(
+                Q(linked=False) | Q(method=LinkMethod.MANUAL)
+            )
+            assert by_hand.exists(), (
+                f"practicelink created {person.email} in XPM and left it unlinked"
+            )
         names = Counter(c.name for c in self.made_by_us(self.tenant.clients))
         assert max(names.values(), default=1) == 1, f"a client created twice: {names}"
         local = Counter(Client.objects.filter(practice=self.practice).values_list("name"))
