@@ -11,6 +11,7 @@ from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object, get_doc
 from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -39,6 +40,39 @@ class AutoSchema(openapi.AutoSchema):
         action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
         view_doc = get_doc(type(self.view)) if type(self.view).__doc__ else ""
         return get_doc(action) or view_doc
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        """The operation's own answers, plus the errors every caller can meet (unless the
+        operation describes them itself): checked by schemathesis (tests/test_api_fuzz.py)."""
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        for status, description in self._error_statuses():
+            responses.setdefault(
+                status,
+                {"description": description, "content": {"application/json": {"schema": ERROR}}},
+            )
+        return responses
+
+    def _error_statuses(self) -> list[tuple[str, str]]:
+        errors = []
+        writes = self.method in ("POST", "PUT", "PATCH")
+        listed = self.method == "GET" and self._is_list_view()
+        if writes or listed:
+            errors.append(("400", "Invalid input; the body names each field's problem."))
+        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        if not public:
+            errors.append(("401", "No valid token (`Authorization: Token …`)."))
+            errors.append(("403", "The caller's role may not do this."))
+        if "{" in self.path or listed or writes:
+            errors.append(
+                (
+                    "404",
+                    "Not found in the caller's practice (or no such page, or a record named).",
+                )
+            )
+        return errors
+
+
+ERROR = {"type": "object", "additionalProperties": True, "description": "`detail` or per field"}
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -215,6 +215,8 @@ def test_api_assign_is_all_or_none_and_tenant_isolated(admin_api, practice, admi
     assert (client.partner, client.manager) == (None, admin)
     answer = admin_api.post(HEALTH_API + "assign/", {"clients": [client.pk]}, format="json")
     assert answer.status_code == 400
+    huge = admin_api.post(HEALTH_API + "assign/", {"clients": [2**63]}, format="json")
+    assert huge.status_code == 400 and "clients" in huge.json()  # found by the API fuzzing
 
 
 def test_api_pages_a_gaps_records_in_words(admin_api, practice, admin):

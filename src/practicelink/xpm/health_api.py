@@ -169,7 +169,10 @@ class MemberIdField(PracticeMemberField):
 
 class AssignSerializer(serializers.Serializer):
     clients = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=False, help_text="Client ids."
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        allow_empty=False,
+        max_length=1000,
+        help_text="Client ids (1,000 at most).",
     )
     partner = MemberIdField(
         allow_null=True, required=False, default=None, help_text="Left out: each keeps theirs."
