@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object, get_doc
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,9 +47,9 @@ class AutoSchema(openapi.AutoSchema):
         """The operation's own answers, plus the errors every caller can meet (unless the
         operation describes them itself): checked by schemathesis (tests/test_api_fuzz.py)."""
         responses: dict[str, Any] = super()._get_response_bodies(direction)
-        for status, description in self._error_statuses():
+        for code, description in self._error_statuses():
             responses.setdefault(
-                status,
+                code,
                 {"description": description, "content": {"application/json": {"schema": ERROR}}},
             )
         return responses
@@ -58,6 +60,8 @@ class AutoSchema(openapi.AutoSchema):
         listed = self.method == "GET" and self._is_list_view()
         if writes or listed:
             errors.append(("400", "Invalid input; the body names each field's problem."))
+        if writes:
+            errors.append(("413", "The request body is larger than the API accepts."))
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         if not public:
             errors.append(("401", "No valid token (`Authorization: Token …`)."))
@@ -114,6 +118,10 @@ class PracticeScoped:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        too_big = f"The request body is larger than the {limit // 1024} KiB the API accepts."
+        return Response({"detail": too_big}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
