@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from datetime import timedelta
@@ -63,6 +64,28 @@ def test_connect_with_state_and_pkce_then_one_tenant_connects(admin_web, practic
     assert "Connected to Alpha XPM in XPM." in page.content.decode()
     token = decrypt(connection.access_token_encrypted)
     assert token and token not in connection.access_token_encrypted
+
+
+def test_xpm_tokens_never_reach_the_logs_or_the_pages(admin_web, practice, xpm, caplog):
+    caplog.set_level(logging.DEBUG)
+    redirect = consent(start(admin_web), tenants=[xpm.tenant_id])
+    code = parse_qs(urlsplit(redirect).query)["code"][0]
+    caplog.clear()  # the consent above is the person's browser, not practicelink
+    finish(admin_web, redirect)
+    connection = XpmConnection.objects.get(practice=practice)
+    secrets = {
+        decrypt(connection.access_token_encrypted),
+        decrypt(connection.refresh_token_encrypted),
+        code,
+    }
+    sync(practice)
+    pages = [admin_web.get(reverse(name)).content.decode() for name in ("xpm:apps", "xpm:runs")]
+    logged = [record.getMessage() + repr(record.__dict__) for record in caplog.records]
+    assert logged, "connecting and syncing log something"
+    leaks = [
+        (secret[:8], text[:300]) for secret in secrets for text in logged + pages if secret in text
+    ]
+    assert leaks == []
 
 
 def test_several_tenants_ask_which_one(admin_web, practice, xpm):
