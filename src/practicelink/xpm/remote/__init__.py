@@ -6,6 +6,7 @@ tenant id and the token provider differ.
 
 from .api import XpmClient
 from .errors import (
+    WRITE_UNCERTAIN,
     RateLimitDenied,
     XpmBusinessError,
     XpmConnectionError,
@@ -50,6 +51,7 @@ from .records import (
 from .transport import Quota, RetryPolicy
 
 __all__ = [
+    "WRITE_UNCERTAIN",
     "Category",
     "Client",
     "ClientPage",

@@ -111,3 +111,8 @@ class XpmProtocolError(XpmError):
     def __init__(self, detail: str) -> None:
         super().__init__(f"XPM sent an answer practicelink could not understand: {detail}")
         self.detail = detail
+
+
+WRITE_UNCERTAIN = (XpmTimeout, XpmConnectionError, XpmProtocolError)
+"""Errors after which a write may still have reached XPM: its answer timed out, was cut, or
+made no sense. Any other error means XPM refused it or it was never sent."""

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from practicelink.clients.services import client_create
 from practicelink.xpm.models import ClientCreation, ClientLink, ClientLinkMethod, ClientMatch
 from practicelink.xpm.remote import XpmConnectionError
-from practicelink.xpm.sync.clients.linking import ClientInReview, client_ensure_in_xpm
+from practicelink.xpm.sync.clients.linking import (
+    ClientCreationUncertain,
+    ClientInReview,
+    client_ensure_in_xpm,
+)
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +87,30 @@ def test_a_lost_add_answer_never_makes_a_second_client(both):
     assert both.xpm_names() == ["Harbour View Cafe"]
     assert ClientLink.objects.get(client=client).uuid == uuid
     assert not ClientCreation.objects.exists()
+    assert both.xpm.writes() == ["client.api/add"]
+
+
+def test_a_lost_add_that_has_not_landed_waits_the_quiet_period_before_adding_again(both, settings):
+    """XPM may still be writing a client whose answer we lost: searching finds nothing yet,
+    and adding again at once would make two."""
+    settings.XPM_UNCERTAIN_CREATE_QUIET_MINUTES = 15
+    client = client_create(practice=both.practice, name="Late Lands Ltd")
+    sent = timezone.now()
+    ClientCreation.objects.create(
+        practice=both.practice, client=client, name=client.name, requested_at=sent, attempts=1
+    )
+
+    with both.client() as xpm, pytest.raises(ClientCreationUncertain, match="was lost"):
+        client_ensure_in_xpm(
+            practice=both.practice, client=client, xpm=xpm, now=sent + timedelta(minutes=14)
+        )
+    assert both.xpm.writes() == []
+
+    with both.client() as xpm:
+        client_ensure_in_xpm(
+            practice=both.practice, client=client, xpm=xpm, now=sent + timedelta(minutes=16)
+        )
+    assert both.xpm_names() == ["Late Lands Ltd"]
     assert both.xpm.writes() == ["client.api/add"]
 
 

@@ -273,6 +273,26 @@ def test_create_at_once_sends_new_clients_but_links_one_xpm_already_has(both):
     assert actions(both.sync(now=timezone.now() + timedelta(minutes=5))) == []
 
 
+def test_create_at_once_waits_out_a_lost_answer_before_adding_again(both):
+    SyncSettings.objects.update_or_create(
+        practice=both.practice, defaults={"create_clients_at_once": True}
+    )
+    client_create(practice=both.practice, name="Kowalski Family Trust")
+    both.xpm.server.add_fault("client.api/add", "drop")  # the connection is cut: outcome unknown
+
+    first = both.sync()
+
+    assert actions(first, "failed") == ["client_create"]
+    assert both.xpm_names() == []
+    again = both.sync(now=timezone.now() + timedelta(minutes=1))
+    assert actions(again, "skipped") == ["client_create"]
+    assert "was lost" in again.events.get(action="client_create").message
+    assert both.xpm_names() == []  # not sent again while it may still land
+    later = both.sync(now=timezone.now() + timedelta(minutes=20))
+    assert actions(later, "done") == ["client_create"]
+    assert both.xpm_names() == ["Kowalski Family Trust"]
+
+
 def test_create_at_once_waits_while_a_switched_xpm_practice_is_unconfirmed(both, connected):
     SyncSettings.objects.update_or_create(
         practice=both.practice, defaults={"create_clients_at_once": True}

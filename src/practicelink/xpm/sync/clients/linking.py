@@ -8,8 +8,9 @@ doubtful one waits in the review queue, and only "no candidate at all" creates.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,8 +29,8 @@ from practicelink.xpm.models import (
     ReviewStatus,
 )
 from practicelink.xpm.oauth import creation_check
+from practicelink.xpm.remote import WRITE_UNCERTAIN, NewClient, XpmClient, XpmError
 from practicelink.xpm.remote import Client as XpmRecord
-from practicelink.xpm.remote import NewClient, XpmClient
 from practicelink.xpm.sync.clients.pairs import (
     Pairs,
     local_of,
@@ -49,6 +50,25 @@ from practicelink.xpm.sync.clients.plan import (
 class ClientInReview(Exception):
     """The client waits in the review queue: someone must say which XPM client it is (Clients >
     Review) before it can be linked or created in XPM."""
+
+
+class ClientCreationUncertain(ClientInReview):
+    """XPM's answer to creating the client was lost and the client has not appeared yet: it
+    may still land, so it is not created again before the quiet period is over."""
+
+
+def creation_quiet_until(creation: ClientCreation) -> datetime:
+    """When a `client.api/add` whose answer was lost may be sent again (the same quiet period
+    as a staff's: `XPM_UNCERTAIN_CREATE_QUIET_MINUTES`)."""
+    return creation.requested_at + timedelta(minutes=settings.XPM_UNCERTAIN_CREATE_QUIET_MINUTES)
+
+
+def creation_waits_text(name: str, until: datetime) -> str:
+    when = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"XPM's answer to creating {name} was lost: practicelink looks for it at each sync "
+        f"and creates it again only if it has not appeared by {when}."
+    )
 
 
 class ClientLinkTaken(Exception):
@@ -232,13 +252,19 @@ def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
             link = link_pair(pairs, client, remote_of(earlier), ClientLinkMethod.CREATED, earlier)
             creation.delete()
             return link
+        until = creation_quiet_until(creation)
+        if until > pairs.now:
+            raise ClientCreationUncertain(creation_waits_text(client.name, until))
     creation_check(pairs.practice, f"{client.name} is not")
     with transaction.atomic():
         creation, _ = ClientCreation.objects.get_or_create(
             client=client,
             defaults={"practice": pairs.practice, "name": client.name, "requested_at": pairs.now},
         )
-        ClientCreation.objects.filter(pk=creation.pk).update(attempts=F("attempts") + 1)
+        # The quiet period counts from the last time the add was sent.
+        ClientCreation.objects.filter(pk=creation.pk).update(
+            attempts=F("attempts") + 1, requested_at=pairs.now
+        )
     staff_of = pairs.staff.staff_of
     new = NewClient(
         name=creation.name,
@@ -246,7 +272,13 @@ def create_in_xpm(pairs: Pairs, client: Client) -> ClientLink:
         account_manager_uuid=staff_of.get(client.partner_id) if client.partner_id else None,
         job_manager_uuid=staff_of.get(client.manager_id) if client.manager_id else None,
     )
-    record = pairs.xpm.client_add(new)
+    try:
+        record = pairs.xpm.client_add(new)
+    except WRITE_UNCERTAIN:
+        raise  # it may still land: the write-ahead record stays, the quiet period applies
+    except XpmError:
+        creation.delete()  # refused, or never sent: nothing was created
+        raise
     faultpoints.after_write("client.api/add")
     mirror_store(pairs.practice, [record], pairs.now)
     link = link_pair(pairs, client, remote_of(record), ClientLinkMethod.CREATED, record)

@@ -48,6 +48,8 @@ from practicelink.xpm.sync.clients.linking import (
     ClientInReview,
     ClientLinkTaken,
     create_in_xpm,
+    creation_quiet_until,
+    creation_waits_text,
     import_client,
     link_pair,
     queue_review,
@@ -267,6 +269,8 @@ class ClientsState:
     """False while a newly connected XPM practice waits for an admin's confirmation."""
     xpm_unlinked: list[RemoteClient] = field(default_factory=list)
     """Every active XPM client not linked (candidates for a client here to be created)."""
+    creating: dict[int, datetime] = field(default_factory=dict)
+    """Clients whose `client.api/add` answer was lost: not sent again before this time."""
 
 
 @dataclass(frozen=True)
@@ -411,6 +415,10 @@ class ClientsStep(Step[ClientsState]):
             restored=reader.restored,
             create_at_once=sync_settings(practice).create_clients_at_once,
             may_create=tenant_confirmed(practice),
+            creating={
+                creation.client_id: creation_quiet_until(creation)
+                for creation in ClientCreation.objects.filter(practice=practice)
+            },
         )
 
     # --- plan -----------------------------------------------------------------------------
@@ -577,6 +585,15 @@ class ClientsStep(Step[ClientsState]):
                     found.reason,
                     client_id=client.pk,
                 ),
+            )
+        quiet_until = state.creating.get(client.pk)
+        if quiet_until is not None and quiet_until > state.pairs.now:
+            return Planned(
+                "client_create",
+                subject,
+                creation_waits_text(client.name, quiet_until),
+                writes=False,
+                outcome=EventOutcome.SKIPPED,
             )
         if not state.may_create:
             return Planned(

@@ -21,13 +21,7 @@ from practicelink.xpm.models import (
     SubjectKind,
 )
 from practicelink.xpm.models import Staff as StaffRow
-from practicelink.xpm.remote import (
-    NewStaff,
-    XpmConnectionError,
-    XpmError,
-    XpmProtocolError,
-    XpmTimeout,
-)
+from practicelink.xpm.remote import WRITE_UNCERTAIN, NewStaff, XpmError
 from practicelink.xpm.sync.staff.plan import (
     Action,
     Kind,
@@ -298,10 +292,6 @@ def _link_by_email(ctx: SyncContext, planned: Planned, member: Member, uuid: str
     return planned.but(message=_linked(member, staff, creation is not None))
 
 
-UNCERTAIN = (XpmTimeout, XpmConnectionError, XpmProtocolError)
-"""The create may have reached XPM: its answer timed out, was cut, or made no sense."""
-
-
 def _create_staff(ctx: SyncContext, planned: Planned, member: Member) -> Planned:
     """Create the staff in XPM. What is sent is recorded first (write-ahead), so an answer that
     never arrives, or a crash, never leads to a second staff: see `StaffCreation`."""
@@ -318,7 +308,7 @@ def _create_staff(ctx: SyncContext, planned: Planned, member: Member) -> Planned
     )
     try:
         created = ctx.client.staff_add(sent)
-    except UNCERTAIN as error:
+    except WRITE_UNCERTAIN as error:
         StaffCreation.objects.filter(member=member).update(state=CreationState.UNCERTAIN)
         retry_at = ctx.now + selectors.policy_for(ctx.practice).quiet_period
         return planned.but(
