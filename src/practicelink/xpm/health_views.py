@@ -36,7 +36,7 @@ from practicelink.xpm.services.health import (
     member_add_from_staff,
     suggestions_accept_all,
 )
-from practicelink.xpm.sync.clients.linking import ClientInReview, client_ensure_in_xpm
+from practicelink.xpm.sync.clients.linking import ClientWaits, client_ensure_in_xpm
 from practicelink.xpm.sync.staff.plan import Kind
 from practicelink.xpm.team_ui import suggestion_apply
 
@@ -222,7 +222,7 @@ def client_link(request: MemberRequest, pk: int) -> HttpResponse:
     def ensure(xpm) -> None:
         try:
             client_ensure_in_xpm(practice=practice, client=client, xpm=xpm)
-        except (ClientInReview, TenantNotConfirmed) as waiting:
+        except (ClientWaits, TenantNotConfirmed) as waiting:
             raise ValidationError(str(waiting)) from None
 
     with_xpm(request, ensure, f"{client.name} is now linked to XPM.")

@@ -23,8 +23,8 @@ from practicelink.xpm.models import (
 from practicelink.xpm.oauth import TenantNotConfirmed
 from practicelink.xpm.remote import XpmClient, XpmError
 from practicelink.xpm.sync.clients.linking import (
-    ClientInReview,
     ClientLinkTaken,
+    ClientWaits,
     create_in_xpm,
     import_client,
     link_pair,
@@ -115,7 +115,7 @@ def review_create(
     assert item.client is not None
     try:
         link = create_in_xpm(pairs, item.client)
-    except (ClientInReview, TenantNotConfirmed) as waiting:
+    except (ClientWaits, TenantNotConfirmed) as waiting:
         raise ValidationError(str(waiting)) from None
     with transaction.atomic():
         item = _open(practice, item)

@@ -47,12 +47,17 @@ from practicelink.xpm.sync.clients.plan import (
 )
 
 
-class ClientInReview(Exception):
+class ClientWaits(Exception):
+    """The client cannot be linked to or created in XPM yet; the message says why. Callers
+    leave it for a later attempt (a deployment stays pending, a sync action is not done)."""
+
+
+class ClientInReview(ClientWaits):
     """The client waits in the review queue: someone must say which XPM client it is (Clients >
     Review) before it can be linked or created in XPM."""
 
 
-class ClientCreationUncertain(ClientInReview):
+class ClientCreationUncertain(ClientWaits):
     """XPM's answer to creating the client was lost and the client has not appeared yet: it
     may still land, so it is not created again before the quiet period is over."""
 
@@ -297,7 +302,8 @@ def client_ensure_in_xpm(
     this before `job.api/add`).
 
     Looks before it creates: an unlinked XPM client with the same normalised name or email is
-    linked; several or near candidates raise `ClientInReview` (the client is queued there);
+    linked; several or near candidates raise `ClientInReview` (the client is queued there), a
+    lost add still in its quiet period `ClientCreationUncertain` (both `ClientWaits`);
     only then `client.api/add`, with a write-ahead record so a lost answer never makes a
     second client. Raises `XpmError` when XPM fails (try again later: it looks first) and lets
     `RateLimitDenied` / `XpmRateLimited` through to defer the caller.

@@ -45,8 +45,8 @@ from practicelink.xpm.remote import Client as XpmRecord
 from practicelink.xpm.remote import XpmBusinessError
 from practicelink.xpm.selectors import sync_settings, tenant_confirmed
 from practicelink.xpm.sync.clients.linking import (
-    ClientInReview,
     ClientLinkTaken,
+    ClientWaits,
     create_in_xpm,
     creation_quiet_until,
     creation_waits_text,
@@ -649,7 +649,7 @@ class ClientsStep(Step[ClientsState]):
                 client = Client.objects.get(practice=ctx.practice, pk=detail.client_id)
                 link = create_in_xpm(detail.pairs, client)
                 return planned.but(subject=_subject(client.name, client.pk, link.uuid))
-        except (ClientLinkTaken, ClientInReview, TenantNotConfirmed) as error:
+        except (ClientLinkTaken, ClientWaits, TenantNotConfirmed) as error:
             raise ActionFailed(str(error)) from error
         except ValidationError as error:
             raise ActionFailed(" ".join(error.messages)) from error

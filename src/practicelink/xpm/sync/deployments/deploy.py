@@ -36,8 +36,8 @@ from practicelink.xpm.remote import RateLimitDenied, XpmClient, XpmError, XpmRat
 from practicelink.xpm.remote.records import Job
 from practicelink.xpm.selectors import sync_settings
 from practicelink.xpm.sync.clients.linking import (
-    ClientInReview,
     ClientLinkTaken,
+    ClientWaits,
     client_ensure_in_xpm,
 )
 from practicelink.xpm.sync.deployments.occurrences import (
@@ -246,7 +246,7 @@ def deploy_one(deployment: Deployment, xpm: XpmClient) -> Result:
             return Result.RETRY
         _finish(deployment, DeploymentStatus.FAILED, problem=error.message)
         return Result.DONE
-    except ClientInReview as waiting:
+    except ClientWaits as waiting:
         problem = f"{waiting} Deployment continues once it is decided (Clients > Review)."
         _finish(deployment, DeploymentStatus.PENDING, problem=problem)
         return Result.DONE
