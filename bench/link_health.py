@@ -69,6 +69,9 @@ def run(target: str, size: tuple[int, int, int], repeat: int) -> None:
         small = build("Small & Co", members // 10, staff // 10, clients // 10)
         analyze(db)
         print(f"built in {time.perf_counter() - started:.1f} s")
+        from practicelink import heap
+
+        heap.settle()  # as a web worker does once the app is loaded
         env = environment(db)
         print_environment(env)
         figures = measure(big, small, repeat)

@@ -47,6 +47,16 @@ def test_page_lists_gaps_with_what_they_break_and_their_records(admin_web, pract
     assert gap_count(admin_web, GapKind.CLIENTS_UNASSIGNED) == 1
 
 
+def test_names_in_the_pickers_are_escaped(admin_web, practice, admin):
+    MemberFactory(practice=practice, name='<script>alert("m")</script>')
+    ClientFactory(practice=practice, name="Unassigned Ltd")  # shows the assign bar
+    staff(practice, '"><img src=x onerror=alert(1)>', "evil@example.com")
+    page = admin_web.get(PAGE).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&quot;m&quot;)&lt;/script&gt;</option>" in page
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt; &lt;evil@example.com&gt;</option>" in page
+
+
 def test_standard_member_cannot_open_or_fix(standard_web, practice, admin):
     member = MemberFactory(practice=practice)
     assert standard_web.get(PAGE).status_code == 403

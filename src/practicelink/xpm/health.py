@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from practicelink.clients.models import Client
@@ -26,11 +26,13 @@ from practicelink.team.models import Member, Practice
 from practicelink.xpm import selectors
 from practicelink.xpm.models import (
     ClientConflict,
+    ClientLink,
     ClientMatch,
     Completeness,
     ConflictStatus,
     HealthSnapshot,
     ReviewStatus,
+    StaffLink,
     SyncRun,
 )
 from practicelink.xpm.ratelimit import Budget
@@ -133,8 +135,13 @@ class UnlinkedMember:
     name: str
     email: str
     state: MemberState
-    why: str
+    action: Action
     suggested: tuple[StaffSide, ...] = ()
+
+    @property
+    def why(self) -> str:
+        """In words, worked out only for the members shown."""
+        return _why(self.action)
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,7 @@ class TeamState:
                 name=m.name,
                 email=self.emails.get(m.id, m.email_normalised),
                 state=_STATE_OF_KIND[action.kind],
-                why=_why(action),
+                action=action,
                 suggested=tuple(staff[u] for u in action.staff_uuids if u in staff),
             )
             for m in sorted(self.current, key=lambda m: (m.name.casefold(), m.id))
@@ -216,19 +223,40 @@ def active_clients(practice: Practice) -> QuerySet[Client]:
     return Client.objects.filter(practice=practice, archived=False)
 
 
-_UNASSIGNED = Q(partner__isnull=True) | Q(manager__isnull=True)
-_ROLE_UNLINKED = Q(partner__isnull=False, partner__xpm_link__isnull=True) | Q(
-    manager__isnull=False, manager__xpm_link__isnull=True
+CLIENT_GAPS = (
+    GapKind.CLIENTS_UNASSIGNED,
+    GapKind.CLIENTS_ROLE_UNLINKED,
+    GapKind.CLIENTS_NOT_IN_XPM,
 )
-_NOT_IN_XPM = Q(xpm_link__isnull=True)
-_COMPLETE = Q(
-    partner__xpm_link__isnull=False, manager__xpm_link__isnull=False, xpm_link__isnull=False
-)
-CLIENT_GAPS = {
-    GapKind.CLIENTS_UNASSIGNED: _UNASSIGNED,
-    GapKind.CLIENTS_ROLE_UNLINKED: _ROLE_UNLINKED,
-    GapKind.CLIENTS_NOT_IN_XPM: _NOT_IN_XPM,
-}
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    """Which clients each client gap holds, and which are complete.
+
+    Linked people and linked clients are tested as set membership (`IN (SELECT ...)`) rather
+    than joined: one hashed set of each beside a single pass over the clients, where joins
+    through members to their links made both databases walk and sort every client of the
+    practice for a page of twenty.
+    """
+
+    gaps: dict[GapKind, Q]
+    complete: Q
+
+    @classmethod
+    def of(cls, practice: Practice) -> ClientFilters:
+        people = StaffLink.objects.filter(practice=practice).values("member_id")
+        in_xpm = ClientLink.objects.filter(practice=practice).values("client_id")
+        partner_linked, manager_linked = Q(partner_id__in=people), Q(manager_id__in=people)
+        return cls(
+            gaps={
+                GapKind.CLIENTS_UNASSIGNED: Q(partner__isnull=True) | Q(manager__isnull=True),
+                GapKind.CLIENTS_ROLE_UNLINKED: (Q(partner__isnull=False) & ~partner_linked)
+                | (Q(manager__isnull=False) & ~manager_linked),
+                GapKind.CLIENTS_NOT_IN_XPM: ~Q(pk__in=in_xpm),
+            },
+            complete=partner_linked & manager_linked & Q(pk__in=in_xpm),
+        )
 
 
 def open_reviews(practice: Practice) -> QuerySet[ClientMatch]:
@@ -248,19 +276,38 @@ def proposals_not_deployed(practice: Practice) -> QuerySet[Proposal]:
     )
 
 
-def job_staff_unlinked(practice: Practice) -> QuerySet[Member]:
-    """Current members who are job staff of a proposal still to be or already accepted, with
-    no link (the number of such jobs annotated as `jobs`)."""
-    live = [ProposalStatus.DRAFT, ProposalStatus.SENT, ProposalStatus.ACCEPTED]
-    jobs = Job.staff.through.objects.filter(
-        member_id=OuterRef("pk"), job__proposal__status__in=live
+LIVE_PROPOSALS = (ProposalStatus.DRAFT, ProposalStatus.SENT, ProposalStatus.ACCEPTED)
+"""Proposals still to be, or already, accepted: their job staff matter."""
+
+
+def live_job_staff(practice: Practice) -> QuerySet[Any]:
+    """The practice's job staff rows (job, member) of live proposals."""
+    return Job.staff.through.objects.filter(
+        job__proposal__practice=practice, job__proposal__status__in=LIVE_PROPOSALS
     )
+
+
+def job_staff_unlinked(practice: Practice) -> QuerySet[Member]:
+    """Current members with no link who are job staff of a live proposal."""
+    linked = StaffLink.objects.filter(practice=practice).values("member_id")
     return (
         Member.objects.current()
-        .filter(practice=practice, xpm_link__isnull=True)
-        .filter(Exists(jobs))
-        .annotate(jobs=Count("proposal_jobs", filter=Q(proposal_jobs__proposal__status__in=live)))
+        .filter(practice=practice, pk__in=live_job_staff(practice).values("member_id"))
+        .exclude(pk__in=linked)
     )
+
+
+def _with_jobs(practice: Practice, page: list[int]) -> QuerySet[Member]:
+    """The page's members, each with the number of live jobs they staff as `jobs`."""
+    jobs = (
+        live_job_staff(practice)
+        .filter(member_id=OuterRef("pk"))
+        .order_by()
+        .values("member_id")
+        .annotate(n=Count("job_id"))
+        .values("n")
+    )
+    return Member.objects.filter(pk__in=page).annotate(jobs=Subquery(jobs)).order_by("name", "pk")
 
 
 @dataclass(frozen=True)
@@ -285,10 +332,11 @@ class Health:
 def link_health(practice: Practice, now: datetime | None = None) -> Health:
     """Every gap's count, the completeness figure, the last sync and the XPM budget."""
     team = TeamState.of(practice, now or timezone.now())
+    filters = ClientFilters.of(practice)
     clients = active_clients(practice).aggregate(
         total=Count("pk"),
-        complete=Count("pk", filter=_COMPLETE),
-        **{kind.value: Count("pk", filter=q) for kind, q in CLIENT_GAPS.items()},
+        complete=Count("pk", filter=filters.complete),
+        **{kind.value: Count("pk", filter=q) for kind, q in filters.gaps.items()},
     )
     unlinked = team.unlinked_members
     current = team.current
@@ -327,19 +375,23 @@ def gap_records(
     if kind in CLIENT_GAPS:
         # The page's ids first, then their rows: joining partner and manager for every client
         # of the gap before sorting costs more than a second short query.
-        matching = active_clients(practice).filter(CLIENT_GAPS[kind]).order_by("name", "pk")
+        gap = ClientFilters.of(practice).gaps[kind]
+        matching = active_clients(practice).filter(gap).order_by("name", "pk")
         page = list(matching.values_list("pk", flat=True)[offset:end])
         clients = Client.objects.filter(pk__in=page).order_by("name", "pk")
         return list(clients.select_related("partner__xpm_link", "manager__xpm_link"))
+    # Reviews and conflicts are few: their clients are read for the page alone (a join made
+    # PostgreSQL hash every client of the practice first).
     if kind == GapKind.CLIENT_REVIEWS:
-        return list(open_reviews(practice).select_related("client")[offset:end])
+        return list(open_reviews(practice).prefetch_related("client")[offset:end])
     if kind == GapKind.CLIENT_CONFLICTS:
-        return list(open_conflicts(practice).select_related("client")[offset:end])
+        return list(open_conflicts(practice).prefetch_related("client")[offset:end])
     if kind == GapKind.DEPLOYMENTS:
         proposals = proposals_not_deployed(practice).select_related("client")
         proposals = proposals.prefetch_related("xpm_deployments")
         return list(proposals.order_by("-number")[offset:end])
-    return list(job_staff_unlinked(practice).order_by("name", "pk")[offset:end])
+    staff = job_staff_unlinked(practice).order_by("name", "pk")
+    return list(_with_jobs(practice, list(staff.values_list("pk", flat=True)[offset:end])))
 
 
 def history(practice: Practice, days: int = HISTORY_DAYS) -> list[HealthSnapshot]:
