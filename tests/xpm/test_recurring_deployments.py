@@ -196,6 +196,47 @@ def test_an_archived_client_stops_it_with_a_reason(practice, admin, team, xpm, w
     assert not sync(practice, now=at(add_months(FIRST, 1))).events.filter(step="deployments")
 
 
+def test_an_occurrence_left_pending_is_withdrawn_if_its_client_is_archived_meanwhile(
+    practice, admin, team, xpm
+):
+    proposal = recurring_proposal(practice, team)
+    proposal_accept(practice=practice, proposal=proposal, by=admin)
+    xpm.server.add_fault("job.api/get/*", "503", count=None)  # XPM down as period 2 comes due
+    sync(practice, now=at(add_months(FIRST, 1)))
+    pending = Deployment.objects.get(occurrence__number=2)
+    assert pending.status == "pending" and pending.attempts.filter(ok=False).exists()
+    xpm.server.clear_faults()
+    team.client.archived = True
+    team.client.save()
+
+    run = sync(practice, now=at(add_months(FIRST, 1)))
+    reason = "Acme Ltd is archived here: no further jobs are deployed."
+    [skip] = run.events.filter(step="deployments")
+    assert skip.action == "job_skip" and skip.message.endswith(reason)
+    assert len(xpm_jobs(xpm)) == 1  # only period 1's job
+    skipped = Occurrence.objects.get(number=2)
+    assert (skipped.status, skipped.note) == (OccurrenceStatus.SKIPPED, reason)
+    assert not Deployment.objects.filter(occurrence=skipped).exists()
+    proposal.refresh_from_db()
+    assert proposal.deployment_status == "deployed"  # no pending job is left behind
+
+
+def test_an_occurrence_whose_job_may_exist_in_xpm_is_not_withdrawn(practice, admin, team, xpm):
+    proposal = recurring_proposal(practice, team)
+    proposal_accept(practice=practice, proposal=proposal, by=admin)
+    xpm.server.add_fault("job.api/add", "503", count=None)
+    sync(practice, now=at(add_months(FIRST, 1)))
+    assert Deployment.objects.get(occurrence__number=2).attempts.filter(call="job.api/add")
+    xpm.server.clear_faults()
+    team.client.archived = True
+    team.client.save()
+
+    sync(practice, now=at(add_months(FIRST, 1)))
+    # an add was tried: the job is looked up and finished, never left half-made in XPM
+    assert Deployment.objects.get(occurrence__number=2).status == "deployed"
+    assert len(xpm_jobs(xpm)) == 2
+
+
 def test_a_year_of_a_quarterly_service_makes_exactly_four_jobs_with_their_dates(
     practice, admin, team, xpm, limiter_clock
 ):

@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from practicelink.proposals.models import Job as PlannedJob
@@ -313,6 +314,39 @@ def proposal_summary(proposal: Proposal) -> None:
     proposal_deployment_record(
         practice=proposal.practice, proposal=proposal, status=overall, job_numbers=numbers
     )
+
+
+WRITES = ("job.api/add", "job.api/assign")
+"""The calls of a deployment that may change XPM (a lookup by job number does not)."""
+
+
+def nothing_written() -> Q:
+    """Deployments of an occurrence still pending for which no write to XPM was ever tried
+    (their client waited, XPM was down or not connected before the job's first call)."""
+    writes = DeploymentAttempt.objects.filter(deployment=OuterRef("pk"), call__in=WRITES)
+    return Q(~Exists(writes), occurrence__isnull=False, status=DeploymentStatus.PENDING)
+
+
+@transaction.atomic
+def occurrence_deployment_withdraw(deployment: Deployment, stopped: str) -> bool:
+    """Skip an opened occurrence whose client has stopped, if nothing of it was written to
+    XPM: its deployment goes and the occurrence says why. False when a worker holds it or a
+    write was tried since (it then deploys as any other)."""
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now())
+    row = (
+        Deployment.objects.select_for_update(of=("self",))
+        .filter(nothing_written(), free, pk=deployment.pk)
+        .select_related("occurrence", "proposal__practice")
+        .first()
+    )
+    if row is None or row.occurrence is None:
+        return False
+    occurrence_record(
+        occurrence=row.occurrence, status=OccurrenceStatus.SKIPPED, job_number="", note=stopped
+    )
+    row.delete()
+    proposal_summary(row.proposal)
+    return True
 
 
 def proposal_deploy(proposal_id: int, *, interactive: bool = True) -> float | None:

@@ -4,6 +4,8 @@ When a period's job is due (its period has started, or starts within the practic
 days), its occurrence and deployment are written before anything is sent to XPM, with the
 job number of the period; from there it deploys as a one-off job does (`deploy.deploy_one`).
 A client archived here or in XPM stops it: the occurrence is recorded as skipped, saying why.
+An occurrence already opened when its client stops (XPM was down when it came due) is
+withdrawn the same way, as long as nothing of it was written to XPM.
 """
 
 from __future__ import annotations

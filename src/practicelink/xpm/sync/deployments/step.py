@@ -7,7 +7,8 @@ sync log, with no call to XPM. Failed deployments wait for a person's Redeploy.
 
 It also opens the occurrences of recurring jobs that have come due (their period has started,
 or starts within the practice's lead days): each is written, then deployed like the others,
-or recorded as skipped when its client is archived.
+or recorded as skipped when its client is archived. An occurrence opened but never written
+to XPM whose client has been archived since is withdrawn and skipped the same way.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ from practicelink.proposals.models import Job
 from practicelink.proposals.occurrences import recurring_jobs
 from practicelink.xpm.models import Deployment, DeploymentStatus, EventOutcome, SubjectKind
 from practicelink.xpm.selectors import sync_settings, tenant_confirmed
-from practicelink.xpm.sync.deployments.deploy import Result, deploy_one, job_people
+from practicelink.xpm.sync.deployments.deploy import (
+    Result,
+    deploy_one,
+    job_people,
+    nothing_written,
+    occurrence_deployment_withdraw,
+)
 from practicelink.xpm.sync.deployments.occurrences import (
     Due,
+    client_stopped,
     occurrence_deployment_open,
     occurrences_due,
 )
@@ -35,6 +43,8 @@ from practicelink.xpm.sync.steps import ActionFailed, Planned, Step, Subject, Sy
 class Open:
     deployment: Deployment
     missing_now: tuple[str, ...]
+    stopped: str = ""
+    """Why it is withdrawn: an occurrence never sent whose client has stopped since."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +81,12 @@ class DeploymentsStep(Step[State]):
             )
             .prefetch_related("job__staff")
         )
+        unsent = set(rows.filter(nothing_written()).values_list("pk", flat=True))
         opened = []
         for row in rows:
             people = job_people(row)
-            opened.append(Open(row, gaps((people.partner, people.manager, *people.staff))))
+            stopped = client_stopped(row.proposal.client) if row.pk in unsent else ""
+            opened.append(Open(row, gaps((people.partner, people.manager, *people.staff)), stopped))
         settings = sync_settings(ctx.practice)
         today = timezone.localdate(ctx.now)
         due = [
@@ -96,6 +108,10 @@ class DeploymentsStep(Step[State]):
                         "job_wait", subject, message, writes=False, outcome=EventOutcome.SKIPPED
                     )
                 )
+                continue
+            if item.stopped:
+                message = f"Job {row.job_number} is skipped: {item.stopped}"
+                planned.append(Planned("job_skip", subject, message, detail=item))
                 continue
             if action == "wait":
                 message = " ".join(item.missing_now) + " Linking them completes the job."
@@ -136,6 +152,10 @@ class DeploymentsStep(Step[State]):
 
     def apply(self, ctx: SyncContext, planned: Planned) -> Planned | None:
         row = planned.detail
+        if isinstance(row, Open):
+            if occurrence_deployment_withdraw(row.deployment, row.stopped):
+                return None  # recorded as skipped
+            row = row.deployment
         if isinstance(row, Due):
             row = occurrence_deployment_open(row)
             if row is None:
