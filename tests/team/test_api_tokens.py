@@ -171,10 +171,17 @@ def test_the_schema_documents_the_token_scheme(admin):
 PROFILE = reverse("profile:show")
 
 
+def _once(page: bytes) -> str:
+    found = re.search(rb'name="once" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1).decode()
+
+
 def test_the_profile_page_creates_a_token_and_shows_it_once(standard):
     browser = signed_in(standard)
     assert f'href="{PROFILE}"'.encode() in browser.get(reverse("proposals:list")).content
-    created = browser.post(PROFILE, {"name": "Spreadsheet", "expires_in_days": "7"})
+    once = _once(browser.get(PROFILE).content)
+    created = browser.post(PROFILE, {"name": "Spreadsheet", "expires_in_days": "7", "once": once})
     assert created.status_code == 200
     assert created["Cache-Control"] == "no-store"
     token = re.search(rb"<code data-token>(pl_[^<]+)</code>", created.content)
@@ -185,6 +192,26 @@ def test_the_profile_page_creates_a_token_and_shows_it_once(standard):
     assert token.group(1) not in again.content
     assert b'data-token-name="Spreadsheet"' in again.content
     assert b"never" not in again.content  # it was just used
+
+
+def test_sending_the_form_again_makes_no_second_token(standard):
+    browser = signed_in(standard)
+    form = {"name": "Report", "expires_in_days": "7", "once": _once(browser.get(PROFILE).content)}
+    first = browser.post(PROFILE, form)
+    assert b"<code data-token>" in first.content
+    again = browser.post(PROFILE, form)  # the browser's refresh of that answer
+    assert b"<code data-token>" not in again.content
+    assert "already sent, so no second token was made" in again.content.decode()
+    assert ApiToken.objects.filter(user=standard.user).count() == 1
+    fresh = {**form, "once": _once(again.content)}  # the new form on that page still works
+    assert b"<code data-token>" in browser.post(PROFILE, fresh).content
+    assert ApiToken.objects.filter(user=standard.user).count() == 2
+
+
+def test_a_form_sent_without_its_one_use_value_makes_no_token(standard):
+    answer = signed_in(standard).post(PROFILE, {"name": "Forged", "expires_in_days": "7"})
+    assert answer.status_code == 200
+    assert not ApiToken.objects.exists()
 
 
 def test_the_profile_page_refuses_bad_input_plainly(standard):

@@ -78,3 +78,5 @@ class ApiTokenForm(forms.Form):
         max_value=tokens.DAYS_MAX,
         initial=tokens.DAYS_DEFAULT,
     )
+    once = forms.CharField(widget=forms.HiddenInput, required=False)
+    """A one-use value (see `profile_views`): the same form sent again makes no second token."""
