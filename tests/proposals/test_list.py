@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
@@ -145,3 +147,53 @@ def test_queries_per_page_do_not_grow_with_page_size(
     # member pickers (the client picker holds only the chosen client: none here)
     with django_assert_num_queries(8):
         assert len(listed(admin_web.get(URL, params))) == per_page
+
+
+def row_of(body: str, number: int) -> str:
+    start = body.index(f'<tr data-number="{number}">')
+    return body[start : body.index("</tr>", start) + len("</tr>")]
+
+
+def test_a_row_shows_the_proposal_its_client_people_and_days_in_local_time(
+    admin_web, dataset, settings
+):
+    settings.TIME_ZONE = "Pacific/Auckland"  # 12:00 UTC on 20 March is the 21st there
+    audit = dataset.proposals[7]
+    Proposal.objects.filter(pk=audit.pk).update(
+        created_at=datetime(2026, 3, 20, 12, tzinfo=UTC),
+        deployment_status="partly",
+        job_numbers="J000123, J000124",
+    )
+    body = admin_web.get(URL).content.decode()
+    assert row_of(body, 7) == (
+        '<tr data-number="7">\n'
+        f'    <td><a href="/proposals/{audit.pk}/" hx-boost="false">PROP-0007</a></td>\n'
+        "    <td>Audit &quot;special&quot;</td>\n"
+        "    <td>The &quot;Quoted&quot; Co</td>\n"
+        "    <td>Pat Partner</td>\n"
+        "    <td>Юлия Иванова</td>\n"
+        '    <td><span class="badge">Accepted</span></td>\n'
+        "    <td>5000.00</td>\n"
+        "    <td>2026-03-21</td>\n"
+        "    <td>2026-03-21</td>\n"
+        "    <td>2026-03-25</td>\n"
+        '    <td><span class="badge" data-deployment="partly">Partly deployed</span>'
+        " J000123, J000124</td>\n"
+        "  </tr>"
+    )
+    formula = dataset.proposals[6]  # a client with neither partner nor manager, never sent
+    assert row_of(body, 6) == (
+        '<tr data-number="6">\n'
+        f'    <td><a href="/proposals/{formula.pk}/" hx-boost="false">PROP-0006</a></td>\n'
+        "    <td>-2+3 advisory</td>\n"
+        "    <td>=HYPERLINK(&quot;http://evil.example&quot;)</td>\n"
+        "    <td>—</td>\n"
+        "    <td>—</td>\n"
+        '    <td><span class="badge">Sent</span></td>\n'
+        "    <td>75.00</td>\n"
+        "    <td>2026-03-10</td>\n"
+        "    <td>2026-03-11</td>\n"
+        "    <td>—</td>\n"
+        "    <td>—</td>\n"
+        "  </tr>"
+    )

@@ -30,7 +30,7 @@ from practicelink.proposals.forms import (
     service_lines,
 )
 from practicelink.proposals.hooks import member_notes, proposal_panels
-from practicelink.proposals.list_rows import proposal_rows
+from practicelink.proposals.list_rows import listed_proposals, proposal_rows
 from practicelink.proposals.models import LibraryService, Proposal, Status
 from practicelink.proposals.occurrences import proposal_schedule
 from practicelink.proposals.schedule_views import recurrences
@@ -57,7 +57,8 @@ COLUMNS = (
 
 class CountedPaginator(Paginator):
     """A paginator told how many rows there are (the status counts already know, so the page
-    needs no second COUNT over the same rows) that reads a page as a deferred join.
+    needs no second COUNT over the same rows) that reads a page as a deferred join, into
+    `ListedProposal` rows.
 
     The page's ids are picked first, in a subquery that the list's covering indexes answer
     alone (filter, status and number are in them), and only that page's rows are read: a
@@ -79,10 +80,9 @@ class CountedPaginator(Paginator):
         proposals = cast(QuerySet[Proposal], self.object_list)
         ids = proposals.values("pk")[bottom : bottom + self.per_page]
         rows = Proposal.objects.filter(pk__in=ids)
-        rows.query.select_related = proposals.query.select_related
         if proposals.query.order_by:  # else the model's own ordering, as in `proposals`
             rows = rows.order_by(*proposals.query.order_by)
-        return Page(rows, number, self)
+        return Page(listed_proposals(rows), number, self)
 
 
 def _filterset(request: MemberRequest) -> ProposalFilterSet:
