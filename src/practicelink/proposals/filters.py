@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
-from django_filters.fields import ModelChoiceField
-from django_filters.widgets import DateRangeWidget
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django_filters import fields
 
 from practicelink.clients.models import Client
+from practicelink.proposals.filter_bar import (
+    QuickCheckboxes,
+    QuickDateRange,
+    QuickSearchInput,
+    QuickSelect,
+)
 from practicelink.proposals.models import DeploymentStatus, Proposal, Service, Status
 from practicelink.team.models import Member
 
@@ -51,32 +57,6 @@ def _of_practice(
         return rows.only("pk", *fields)
 
     return choices
-
-
-class QuickSelect(forms.Select):
-    """A select whose options are built in Python rather than one template each (Django's
-    per-option templates cost more than the page's queries), escaped as format_html would."""
-
-    def render(
-        self,
-        name: str,
-        value: object,
-        attrs: dict[str, object] | None = None,
-        renderer: object = None,
-    ) -> SafeString:
-        selected = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{escape(key)}"{" selected" if str(key) == selected else ""}>'
-            f"{conditional_escape(str(label))}</option>"
-            for key, label in self.choices
-        )
-        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            final_attrs,
-            mark_safe(options),  # noqa: S308 - every key and label is escaped above
-        )
 
 
 #: how many clients the picker's search offers at once (type more to narrow)
@@ -136,7 +116,62 @@ class ClientPicker(forms.Select):
         return format_html('<span class="picker">{}{}</span>', search, select)
 
 
-class MemberChoiceField(ModelChoiceField):
+class MemberChoiceIterator(fields.ModelChoiceIterator):
+    """The choices of a MemberChoiceField: its members as read once."""
+
+    field: MemberChoiceField
+
+    def __iter__(self) -> Iterator[tuple[object, str]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for member in self.field.members.values():
+            yield self.choice(member)
+
+
+class SharedMembers:
+    """Members read once, by id (as a string, the way a query string holds it), for every
+    MemberChoiceField given this: the partner and the manager pickers offer the same."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, Member] | None = None
+
+    def read(self, members: QuerySet[Member]) -> dict[str, Member]:
+        if self.by_id is None:
+            self.by_id = {str(member.pk): member for member in members}
+        return self.by_id
+
+
+class MemberChoiceField(fields.ModelChoiceField):
+    """A member picker that reads its members once (see SharedMembers) and checks the chosen
+    one against them: ModelChoiceField queries again for each (to check, to render)."""
+
+    iterator = MemberChoiceIterator
+
+    def __init__(self, *args: Any, shared: SharedMembers | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared = SharedMembers() if shared is None else shared
+
+    @property
+    def members(self) -> dict[str, Member]:
+        return self.shared.read(self.queryset)
+
+    def to_python(self, value: object) -> object:
+        if value in self.empty_values or (self.null_label is not None and value == self.null_value):
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        if isinstance(value, Member):
+            value = value.pk
+        member = self.members.get(str(value))
+        if member is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return member
+
     def label_from_instance(self, obj: Member) -> str:
         return f"{obj.name} (deleted)" if obj.is_deleted else obj.name
 
@@ -147,7 +182,7 @@ class MemberFilter(django_filters.ModelChoiceFilter):
 
 def _date_range(field_name: str, label: str) -> django_filters.DateFromToRangeFilter:
     """From/to date inputs (`<name>_after`, `<name>_before`), both days included."""
-    widget = DateRangeWidget()
+    widget = QuickDateRange()
     for subwidget, end in zip(widget.widgets, ("from", "to"), strict=True):
         subwidget.input_type = "date"
         subwidget.attrs["aria-label"] = f"{label} {end}"
@@ -181,7 +216,7 @@ class ProposalFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
         label="Search",
-        widget=forms.SearchInput(attrs={"placeholder": "Number, title or client"}),
+        widget=QuickSearchInput(attrs={"placeholder": "Number, title or client"}),
     )
     partner = MemberFilter(
         field_name="client__partner",
@@ -200,7 +235,7 @@ class ProposalFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices,
         label="Status",
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxes,
         distinct=False,  # one status per row: DISTINCT would only slow the query down
     )
     client = django_filters.ModelChoiceFilter(
@@ -212,12 +247,14 @@ class ProposalFilterSet(django_filters.FilterSet):
         method="deployed",
         label="Deployment",
         empty_label="Any",
+        widget=QuickSelect,
     )
     upcoming = django_filters.ChoiceFilter(
         choices=[("yes", "Has upcoming occurrences"), ("no", "No upcoming occurrences")],
         method="with_upcoming",
         label="Recurring jobs",
         empty_label="Any",
+        widget=QuickSelect,
     )
     created = _date_range("created_at", "Created")
     sent = _date_range("sent_at", "Sent")
@@ -227,6 +264,12 @@ class ProposalFilterSet(django_filters.FilterSet):
     class Meta:
         model = Proposal
         fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shared = SharedMembers()  # one read of the practice's members for both pickers
+        for name in ("partner", "manager"):
+            self.filters[name].extra["shared"] = shared
 
     def search(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
         """Number (PROP-0012 or 12), title or client name; case-insensitive."""

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from practicelink.clients import selectors as client_selectors
 from practicelink.forms import run_service
 from practicelink.proposals import exports, selectors, services
+from practicelink.proposals.filter_bar import filter_fields
 from practicelink.proposals.filters import ProposalFilterSet, client_option_tags
 from practicelink.proposals.forms import (
     AcceptanceForm,
@@ -159,10 +160,10 @@ def proposal_list(request: MemberRequest) -> HttpResponse:
         "export_query": _query(request, "page", "per_page"),
         "getting_started": _getting_started(request, filterset) if not page.object_list else None,
     }
-    template = "proposals/proposal_list.html"
     if request.htmx and request.htmx.target == "results":
-        template = "proposals/_results.html"
-    return render(request, template, context)
+        return render(request, "proposals/_results.html", context)
+    context["filter_fields"] = filter_fields(filterset.form)
+    return render(request, "proposals/proposal_list.html", context)
 
 
 @require_GET
