@@ -44,6 +44,14 @@ def test_another_practices_member_or_client_is_an_error_not_a_leak(admin_web, da
     assert listed(response) == []
 
 
+def test_a_member_id_is_read_as_the_database_reads_it(admin_web, dataset):
+    for sent in (f" {dataset.pat.pk}", f"0{dataset.pat.pk}"):
+        assert listed(admin_web.get(URL, {"partner": sent})) == [7, 3, 2, 1]
+    response = admin_web.get(URL, {"manager": f"{dataset.mia.pk}.0"})
+    assert listed(response) == []
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_counts_per_status_follow_every_filter_but_status(admin_web, dataset):
     params = {"partner": dataset.pat.pk, "status": "accepted"}
     response = admin_web.get(URL, params)

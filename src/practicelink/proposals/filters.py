@@ -131,15 +131,15 @@ class MemberChoiceIterator(fields.ModelChoiceIterator):
 
 
 class SharedMembers:
-    """Members read once, by id (as a string, the way a query string holds it), for every
-    MemberChoiceField given this: the partner and the manager pickers offer the same."""
+    """Members read once, by id, for every MemberChoiceField given this: the partner and
+    the manager pickers offer the same."""
 
     def __init__(self) -> None:
-        self.by_id: dict[str, Member] | None = None
+        self.by_id: dict[int, Member] | None = None
 
-    def read(self, members: QuerySet[Member]) -> dict[str, Member]:
+    def read(self, members: QuerySet[Member]) -> dict[int, Member]:
         if self.by_id is None:
-            self.by_id = {str(member.pk): member for member in members}
+            self.by_id = {member.pk: member for member in members}
         return self.by_id
 
 
@@ -154,7 +154,7 @@ class MemberChoiceField(fields.ModelChoiceField):
         self.shared = SharedMembers() if shared is None else shared
 
     @property
-    def members(self) -> dict[str, Member]:
+    def members(self) -> dict[int, Member]:
         return self.shared.read(self.queryset)
 
     def to_python(self, value: object) -> object:
@@ -163,7 +163,10 @@ class MemberChoiceField(fields.ModelChoiceField):
         self.validate_no_null_characters(value)
         if isinstance(value, Member):
             value = value.pk
-        member = self.members.get(str(value))
+        try:  # as the database would read the id: int() (" 7" and "07" are 7)
+            member = self.members.get(int(str(value)))
+        except ValueError:
+            member = None
         if member is None:
             raise ValidationError(
                 self.error_messages["invalid_choice"],
