@@ -75,6 +75,9 @@ def run(target: str, rows: int, repeat: int, explain: bool) -> None:
         practice, admin_user = build(rows)
         analyze(db)
         print(f"built in {time.perf_counter() - started:.1f} s")
+        from practicelink import heap
+
+        heap.settle()  # as a web worker does once the app is loaded
         env = environment(db)
         print_environment(env)
         figures = measure(practice, admin_user, repeat, explain)
