@@ -73,14 +73,21 @@ def linked_staff(member: Member | None) -> StaffRow | None:
     return link.staff if link else None
 
 
-def member_sides(practice: Practice) -> list[MemberSide]:
-    links = dict(
-        StaffLink.objects.filter(practice=practice).values_list("member_id", "staff__uuid")
-    )
+def member_sides(practice: Practice, *, unlinked: bool = False) -> list[MemberSide]:
+    """Every member as `plan_staff` sees them; `unlinked`: only those it plans for (not deleted,
+    not linked), which a sync of a practice whose members are all linked reads in no time."""
+    members = Member.objects.filter(practice=practice)
+    changes = LinkChange.objects.filter(practice=practice)
+    links: dict[int, str] = {}
+    if unlinked:
+        members = members.filter(deleted_at__isnull=True, xpm_link__isnull=True)
+        changes = changes.filter(member__in=members)
+    else:
+        links = dict(
+            StaffLink.objects.filter(practice=practice).values_list("member_id", "staff__uuid")
+        )
     by_hand = set(
-        LinkChange.objects.filter(
-            practice=practice, method=LinkMethod.MANUAL, linked=True
-        ).values_list("member_id", flat=True)
+        changes.filter(method=LinkMethod.MANUAL, linked=True).values_list("member_id", flat=True)
     )
     started = {
         member_id: (normalise_email(email), sent_at)
@@ -89,11 +96,8 @@ def member_sides(practice: Practice) -> list[MemberSide]:
         ).values_list("member_id", "email", "requested_at")
     }
     last_change = dict(  # the sync never unlinks: an unlink is always a person's
-        LinkChange.objects.filter(practice=practice)
-        .order_by("at", "id")
-        .values_list("member_id", "linked")
+        changes.order_by("at", "id").values_list("member_id", "linked")
     )
-    members = Member.objects.filter(practice=practice).order_by("added_at", "id")
     return [
         MemberSide(
             id=pk,
@@ -108,10 +112,10 @@ def member_sides(practice: Practice) -> list[MemberSide]:
             creation_email=started[pk][0] if pk in started else "",
             creation_sent_at=started[pk][1] if pk in started else None,
         )
-        # plain values: a sync reads every member of the practice
-        for pk, name, email_normalised, added_at, deleted_at in members.values_list(
-            "pk", "name", "email_normalised", "added_at", "deleted_at"
-        )
+        # plain values: thousands of members are read at every sync
+        for pk, name, email_normalised, added_at, deleted_at in members.order_by(
+            "added_at", "id"
+        ).values_list("pk", "name", "email_normalised", "added_at", "deleted_at")
     ]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from practicelink.rows import db_value, insert_rows
 from practicelink.xpm.models import EventOutcome, SyncEvent, SyncRun
 from practicelink.xpm.sync.steps import Planned
 
@@ -28,7 +29,8 @@ class Recorder:
     Events are written in batches (`BATCH` at a time, and whenever `flush` is called: the
     engine does after each step), and progress at most every `PROGRESS_EVERY` seconds: one
     INSERT and one UPDATE per action cost more than the action itself in a first sync of
-    thousands of staff or clients.
+    thousands of staff or clients. They are inserted as plain rows (`practicelink.rows`): a
+    first sync writes one per staff or client read.
     """
 
     BATCH = 500
@@ -37,7 +39,10 @@ class Recorder:
     def __init__(self, run: SyncRun, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.run = run
         self._clock = clock
-        self._pending: dict[str, SyncEvent] = {}
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._written: set[str] = set()
+        self._resumed: bool | None = None
+        """The run had events before this recorder wrote any (known at the first write)."""
         self._step: str | None = None
         self._total: int | None = None
         self._done = 0
@@ -48,21 +53,19 @@ class Recorder:
         subject = planned.subject
         before, after = changed_fields(dict(planned.before), dict(planned.after))
         key = key or self.key(step, planned)
-        self._pending[key] = SyncEvent(
-            run=self.run,
-            key=key,
-            practice_id=self.run.practice_id,
-            step=step,
-            action=planned.action,
-            subject_kind=subject.kind,
-            subject_id=subject.id,
-            subject_xpm_id=subject.xpm_id,
-            subject_label=subject.label,
-            before=before,
-            after=after,
-            outcome=outcome,
-            message=planned.message,
-        )
+        self._pending[key] = {
+            "practice_id": self.run.practice_id,
+            "step": step,
+            "action": planned.action,
+            "subject_kind": str(subject.kind),  # plain text: rows go to a bare cursor
+            "subject_id": subject.id,
+            "subject_xpm_id": subject.xpm_id,
+            "subject_label": subject.label,
+            "before": before,
+            "after": after,
+            "outcome": str(outcome),
+            "message": planned.message,
+        }
         if len(self._pending) >= self.BATCH:
             self._write_events()
 
@@ -113,19 +116,31 @@ class Recorder:
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
-        stored = set(
-            SyncEvent.objects.filter(run=self.run, key__in=list(pending)).values_list(
-                "key", flat=True
-            )
+        stored = self._stored(list(pending))
+        now = db_value(SyncEvent, "created_at", timezone.now())
+        fresh = ((key, event) for key, event in pending.items() if key not in stored)
+        insert_rows(
+            SyncEvent,
+            ("run", "key", "created_at", *UPDATED_FIELDS),
+            ((self.run.pk, key, now, *_prepared(event)) for key, event in fresh),
         )
-        SyncEvent.objects.bulk_create([e for key, e in pending.items() if key not in stored])
         for key in stored:  # a resumed run: the event of that action is overwritten
-            event = pending[key]
-            fields = {f: getattr(event, f) for f in UPDATED_FIELDS}
-            SyncEvent.objects.filter(run=self.run, key=key).update(**fields)
+            SyncEvent.objects.filter(run=self.run, key=key).update(**pending[key])
+        self._written.update(pending)
+
+    def _stored(self, keys: list[str]) -> set[str]:
+        """Which of `keys` this run already has an event for: written by this recorder, or by
+        an earlier pass of the run (asked of the database only when there was one)."""
+        if self._resumed is None:
+            self._resumed = self.run.events.exists()
+        stored = {key for key in keys if key in self._written}
+        if self._resumed:
+            earlier = SyncEvent.objects.filter(run=self.run, key__in=keys)
+            stored.update(earlier.values_list("key", flat=True))
+        return stored
 
 
-#: what a resumed run overwrites in an event it already wrote
+#: what a resumed run overwrites in an event it already wrote (in the order `record` gives them)
 UPDATED_FIELDS = (
     "practice_id",
     "step",
@@ -139,3 +154,11 @@ UPDATED_FIELDS = (
     "outcome",
     "message",
 )
+
+
+def _prepared(event: dict[str, Any]) -> list[Any]:
+    """An event's values in the order of UPDATED_FIELDS, as the database takes them."""
+    return [
+        db_value(SyncEvent, name, value) if name in ("before", "after") else value
+        for name, value in event.items()
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from practicelink.clients.models import Client
 from practicelink.clients.services import client_set_synced
+from practicelink.rows import db_value, insert_rows
 from practicelink.team.models import Member, Practice
 from practicelink.xpm import faultpoints
 from practicelink.xpm.models import (
@@ -103,6 +105,7 @@ def base_of(link: ClientLink) -> Base:
 
 
 def mirror_fields(record: XpmRecord) -> dict[str, Any]:
+    """The mirror's copy of an XPM client (in the order of `MIRRORED`)."""
     remote = remote_of(record)
     return {
         "name": record.name,
@@ -116,27 +119,53 @@ def mirror_fields(record: XpmRecord) -> dict[str, Any]:
     }
 
 
-def mirror_store(practice: Practice, records: Iterable[XpmRecord], now: datetime) -> None:
-    """Upsert XPM clients into the mirror (a few queries per page, whatever its size)."""
-    by_uuid = {record.uuid: record for record in records}
+MIRRORED = tuple(mirror_fields(XpmRecord("", "")))
+"""The mirror's columns that copy XPM's record."""
+
+
+@transaction.atomic
+def mirror_store(
+    practice: Practice,
+    records: Iterable[XpmRecord],
+    now: datetime,
+    *,
+    pass_seen_at: datetime | None = None,
+) -> dict[str, bool]:
+    """Upsert XPM clients into the mirror (a few queries per page, whatever its size): new ones
+    inserted as plain rows, those XPM changed updated, all marked seen now (and listed by the
+    full pass started at `pass_seen_at`). Returns, for each one the mirror already held,
+    whether it was live there (not gone, archived or deleted)."""
+    listed = {record.uuid: mirror_fields(record) for record in records}
     known = {
-        row.uuid: row for row in ClientMirror.objects.filter(practice=practice, uuid__in=by_uuid)
+        uuid: (pk, gone_at is None, dict(zip(MIRRORED, values, strict=True)))
+        for pk, uuid, gone_at, *values in ClientMirror.objects.filter(
+            practice=practice, uuid__in=listed
+        ).values_list("pk", "uuid", "gone_at", *MIRRORED)
     }
-    new, changed = [], []
-    for uuid, record in by_uuid.items():
-        fields = mirror_fields(record)
-        row = known.get(uuid)
-        if row is None:
-            new.append(ClientMirror(practice=practice, uuid=uuid, seen_at=now, **fields))
-            continue
-        for name, value in fields.items():
-            setattr(row, name, value)
-        row.seen_at, row.gone_at = now, None
-        changed.append(row)
-    ClientMirror.objects.bulk_create(new, batch_size=500)
-    ClientMirror.objects.bulk_update(
-        changed, [*mirror_fields(XpmRecord("", "")), "seen_at", "gone_at"], batch_size=500
+    seen, passed = (db_value(ClientMirror, "seen_at", at) for at in (now, pass_seen_at))
+    insert_rows(
+        ClientMirror,
+        ("practice", "uuid", "seen_at", "pass_seen_at", "gone_at", *MIRRORED),
+        (
+            (practice.pk, uuid, seen, passed, None, *fields.values())
+            for uuid, fields in listed.items()
+            if uuid not in known
+        ),
     )
+    changed = [
+        ClientMirror(pk=known[uuid][0], **fields)
+        for uuid, fields in listed.items()
+        if uuid in known and fields != known[uuid][2]
+    ]
+    ClientMirror.objects.bulk_update(changed, MIRRORED, batch_size=500)
+    seen_again: dict[str, Any] = {"seen_at": now, "gone_at": None}
+    if pass_seen_at is not None:
+        seen_again["pass_seen_at"] = pass_seen_at
+    ClientMirror.objects.filter(pk__in=[pk for pk, _, _ in known.values()]).update(**seen_again)
+    return {
+        uuid: present and not (fields["archived"] or fields["deleted"])
+        for uuid, (_, present, fields) in known.items()
+    }
 
 
 OURS_ATTR = {"name": "name", "email": "email", "partner": "partner_id", "manager": "manager_id"}
@@ -152,6 +181,13 @@ TO_XPM = {
     "partner": "account_manager_uuid",
     "manager": "job_manager_uuid",
 }
+
+
+def set_base(link: ClientLink, base: Base) -> None:
+    """Keep `base` as the link's last-synced values (`base_of` reads them back)."""
+    link.synced_name, link.synced_email = base.name, base.email
+    link.synced_partner_id, link.synced_partner_staff = base.partner_id, base.partner_uuid
+    link.synced_manager_id, link.synced_manager_staff = base.manager_id, base.manager_uuid
 
 
 @dataclass(frozen=True)
@@ -170,13 +206,16 @@ class Pairs:
     practice: Practice
     xpm: XpmClient
     now: datetime
-    staff: StaffMap
     policy: Policy
 
     @classmethod
     def of(cls, practice: Practice, xpm: XpmClient, now: datetime) -> Pairs:
-        policy = Policy(sync_settings(practice).conflict_policy)
-        return cls(practice, xpm, now, staff_map(practice), policy)
+        return cls(practice, xpm, now, Policy(sync_settings(practice).conflict_policy))
+
+    @cached_property
+    def staff(self) -> StaffMap:
+        """Read when first needed: a sync with no client to pair or compare never reads it."""
+        return staff_map(self.practice)
 
     # --- words ----------------------------------------------------------------------------
 
@@ -241,15 +280,7 @@ class Pairs:
                 changes[field] = people.get(changes[field]) if changes[field] else None
         if changes:
             client_set_synced(practice=self.practice, client=client, changes=changes)
-        pushed = not push_error
-        for field, (ours, theirs) in plan.agreed.items():
-            if field in plan.remote_changes and not pushed:
-                continue
-            if field in ("name", "email"):
-                setattr(link, f"synced_{field}", ours)
-            else:
-                setattr(link, f"synced_{field}_id", ours)
-                setattr(link, f"synced_{field}_staff", theirs)
+        set_base(link, plan.base_after(base_of(link), pushed=not push_error))
         problems = list(plan.problems)
         if push_error:
             problems.append(f"XPM refused the update: {push_error} (tried again at every sync).")

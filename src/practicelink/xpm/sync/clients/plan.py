@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -333,6 +333,19 @@ class PairPlan:
     def agreed(self) -> dict[str, tuple[Ours, Theirs]]:
         """Fields whose last-synced pair moves on."""
         return {o.field: o.base for o in self.outcomes if o.base is not None}
+
+    def base_after(self, base: Base, *, pushed: bool = True) -> Base:
+        """The last-synced values once the plan is applied: `agreed` over `base`, but for the
+        fields a push XPM refused (`pushed` False) was to change."""
+        changes: dict[str, Any] = {}
+        for name, (ours, theirs) in self.agreed.items():
+            if name in self.remote_changes and not pushed:
+                continue
+            if name in ("name", "email"):
+                changes[name] = ours
+            else:
+                changes[f"{name}_id"], changes[f"{name}_uuid"] = ours, theirs
+        return replace(base, **changes)
 
 
 def plan_pair(

@@ -51,6 +51,7 @@ from practicelink.xpm.sync.clients.linking import (
     creation_quiet_until,
     creation_waits_text,
     import_client,
+    import_clients,
     link_pair,
     queue_review,
 )
@@ -127,22 +128,21 @@ class _Reader:
             cursor.save()
 
     def _keep(self, records: list[XpmRecord], pass_started: datetime | None = None) -> None:
-        uuids = [r.uuid for r in records]
-        was_live = {
-            row.uuid: _live(row)
-            for row in ClientMirror.objects.filter(practice=self.ctx.practice, uuid__in=uuids)
-        }
+        if self.dry_run:
+            was_live = {
+                row.uuid: _live(row)
+                for row in ClientMirror.objects.filter(
+                    practice=self.ctx.practice, uuid__in=[r.uuid for r in records]
+                )
+            }
+        else:
+            was_live = mirror_store(
+                self.ctx.practice, records, self.ctx.now, pass_seen_at=pass_started
+            )
         for record in records:
             self.read[record.uuid] = record
             if was_live.get(record.uuid) is False and _live(record):
                 self.restored.add(record.uuid)
-        if self.dry_run:
-            return
-        mirror_store(self.ctx.practice, records, self.ctx.now)
-        if pass_started is not None:
-            ClientMirror.objects.filter(practice=self.ctx.practice, uuid__in=uuids).update(
-                pass_seen_at=pass_started
-            )
 
     def _incremental(self, cursor: ClientCursor) -> None:
         assert cursor.modified_since is not None
@@ -494,6 +494,7 @@ class ClientsStep(Step[ClientsState]):
                 if words and words != "nobody"
             },
             detail=ImportDetail(pairs, remote),
+            batch=True,
         )
 
     def _pair(self, state: ClientsState, pair: Pair) -> list[Planned]:
@@ -654,6 +655,11 @@ class ClientsStep(Step[ClientsState]):
         except ValidationError as error:
             raise ActionFailed(" ".join(error.messages)) from error
         return None
+
+    def apply_many(self, ctx: SyncContext, batch: list[Planned]) -> list[Planned | None]:
+        """Imports (the only `batch` actions: a first sync brings in thousands) in bulk."""
+        import_clients(batch[0].detail.pairs, [planned.detail.remote for planned in batch])
+        return [None] * len(batch)
 
     def _sync(self, ctx: SyncContext, planned: Planned, detail: SyncDetail) -> Planned | None:
         link = ClientLink.objects.select_related("client").get(

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from practicelink.rows import db_value, insert_rows
 from practicelink.team.emails import normalise_email
 from practicelink.team.models import Member
 from practicelink.xpm import faultpoints, selectors, services
@@ -42,6 +44,7 @@ class StaffState:
     listed: list[StaffCopy]
     mirrored: list[StaffCopy]
     members: list[MemberSide]
+    """The members `plan_staff` plans for: not deleted, not linked."""
     staff: list[StaffSide]
     linked_to: dict[str, str]
     """Staff UUID → name of the member it is linked to."""
@@ -71,7 +74,7 @@ class StaffStep(Step[StaffState]):
                     "uuid", "name", "email", "gone_at"
                 )
             ],
-            members=selectors.member_sides(ctx.practice),
+            members=selectors.member_sides(ctx.practice, unlinked=True),
             staff=[
                 StaffSide(
                     s.uuid,
@@ -200,21 +203,33 @@ def _mirror_write(ctx: SyncContext, staff: StaffCopy) -> StaffRow:
 
 
 def _mirror_apply_many(ctx: SyncContext, changes: list[MirrorChange]) -> None:
-    """What `_mirror_apply` does for each change, in three statements."""
+    """What `_mirror_apply` does for each change, in a few statements: new staff are inserted
+    as plain rows (a first sync reads thousands), the others updated."""
     gone = [c.staff.uuid for c in changes if c.kind == MirrorKind.GONE]
     StaffRow.objects.filter(practice=ctx.practice, uuid__in=gone).update(gone_at=ctx.now)
-    listed = {c.staff.uuid: c.staff for c in changes if c.kind != MirrorKind.GONE}
-    rows = StaffRow.objects.filter(practice=ctx.practice, uuid__in=list(listed))
-    known = {row.uuid: row for row in rows}
-    fields = ("name", "email", "email_normalised", "seen_at", "gone_at")
-    for uuid, staff in listed.items():
-        row = known.get(uuid) or StaffRow(practice=ctx.practice, uuid=uuid)
+    now = db_value(StaffRow, "seen_at", ctx.now)
+    insert_rows(
+        StaffRow,
+        ("practice", "uuid", "name", "email", "email_normalised", "seen_at", "gone_at"),
+        (
+            (ctx.practice.pk, s.uuid, s.name, s.email, normalise_email(s.email), now, None)
+            for s in (c.staff for c in changes if c.kind == MirrorKind.NEW)
+        ),
+    )
+    listed = {c.staff.uuid: c.staff for c in changes if c.kind in _SEEN_AGAIN}
+    rows = list(StaffRow.objects.filter(practice=ctx.practice, uuid__in=list(listed)))
+    for row in rows:
+        staff = listed[row.uuid]
         row.name, row.email = staff.name, staff.email
         row.email_normalised = normalise_email(staff.email)
         row.seen_at, row.gone_at = ctx.now, None
-        known[uuid] = row
-    StaffRow.objects.bulk_update([r for r in known.values() if r.pk], fields)
-    StaffRow.objects.bulk_create([r for r in known.values() if not r.pk])
+    fields = ("name", "email", "email_normalised", "seen_at", "gone_at")
+    StaffRow.objects.bulk_update(rows, fields)
+    if len(rows) < len(listed):
+        raise ActionFailed("A staff changed in XPM is missing here: each is applied on its own.")
+
+
+_SEEN_AGAIN = (MirrorKind.CHANGED, MirrorKind.BACK)
 
 
 def _link_many(ctx: SyncContext, batch: list[Planned]) -> dict[int, Planned]:
@@ -224,15 +239,24 @@ def _link_many(ctx: SyncContext, batch: list[Planned]) -> dict[int, Planned]:
     actions: list[Action] = [p.detail for p in batch]
     member_ids = [a.member_id for a in actions]
     uuids = [a.staff_uuids[0] for a in actions]
-    members = Member.objects.filter(practice=ctx.practice).in_bulk(member_ids)
-    staff = {s.uuid: s for s in StaffRow.objects.filter(practice=ctx.practice, uuid__in=uuids)}
-    taken = StaffLink.objects.filter(member_id__in=member_ids) | StaffLink.objects.filter(
-        staff__in=list(staff.values())
-    )
+    members = {
+        pk: (name, deleted_at is None)
+        for pk, name, deleted_at in Member.objects.filter(
+            practice=ctx.practice, pk__in=member_ids
+        ).values_list("pk", "name", "deleted_at")
+    }
+    staff = {
+        uuid: (pk, name, gone_at is None)
+        for uuid, pk, name, gone_at in StaffRow.objects.filter(
+            practice=ctx.practice, uuid__in=uuids
+        ).values_list("uuid", "pk", "name", "gone_at")
+    }
+    staff_ids = [pk for pk, _, _ in staff.values()]
+    taken = StaffLink.objects.filter(Q(member_id__in=member_ids) | Q(staff_id__in=staff_ids))
     plain = (
         len(set(member_ids)) == len(actions) == len(set(uuids))
-        and all(m in members and not members[m].is_deleted for m in member_ids)
-        and all(u in staff and staff[u].gone_at is None for u in uuids)
+        and all(m in members and members[m][1] for m in member_ids)
+        and all(u in staff and staff[u][2] for u in uuids)
         and not taken.exists()
     )
     if not plain:
@@ -240,42 +264,34 @@ def _link_many(ctx: SyncContext, batch: list[Planned]) -> dict[int, Planned]:
     created = set(
         StaffCreation.objects.filter(member_id__in=member_ids).values_list("member_id", flat=True)
     )
-    now = timezone.now()
-    links = [
-        StaffLink(
-            practice=ctx.practice,
-            member=members[m],
-            staff=staff[u],
-            method=LinkMethod.CREATED if m in created else LinkMethod.EMAIL,
-            linked_at=now,
-        )
-        for m, u in zip(member_ids, uuids, strict=True)
-    ]
-    StaffLink.objects.bulk_create(links)
-    LinkChange.objects.bulk_create(
-        LinkChange(
-            practice=ctx.practice,
-            member=link.member,
-            staff_uuid=link.staff.uuid,
-            linked=True,
-            method=link.method,
-            at=now,
-        )
-        for link in links
+    method = {m: LinkMethod.CREATED if m in created else LinkMethod.EMAIL for m in member_ids}
+    now = db_value(StaffLink, "linked_at", timezone.now())
+    pairs = list(zip(member_ids, uuids, strict=True))
+    practice_id = ctx.practice.pk
+    insert_rows(
+        StaffLink,
+        ("practice", "member", "staff", "method", "linked_at", "linked_by"),
+        ((practice_id, m, staff[u][0], str(method[m]), now, None) for m, u in pairs),
+    )
+    insert_rows(
+        LinkChange,
+        ("practice", "member", "staff_uuid", "linked", "method", "at", "by"),
+        ((practice_id, m, u, True, str(method[m]), now, None) for m, u in pairs),
     )
     StaffCreation.objects.filter(member_id__in=created).delete()
     return {
-        id(planned): planned.but(message=_linked(members[m], staff[u], m in created))
-        for planned, m, u in zip(batch, member_ids, uuids, strict=True)
+        id(planned): planned.but(message=_linked(members[m][0], staff[u][1], m in created))
+        for planned, (m, u) in zip(batch, pairs, strict=True)
     }
 
 
-def _linked(member: Member, staff: StaffRow, created: bool) -> str:
-    """What a link by email says: how, and whether the names differ."""
+def _linked(member: str, staff: str, created: bool) -> str:
+    """What a link by email says (given the member's and the staff's names): how, and
+    whether the names differ."""
     how = "the staff practicelink created" if created else "same email"
-    message = f"Linked {member.name} ↔ {staff.name} ({how})."
-    if " ".join(member.name.split()).casefold() != " ".join(staff.name.split()).casefold():
-        message += f" The names differ: {member.name} here, {staff.name} in XPM."
+    message = f"Linked {member} ↔ {staff} ({how})."
+    if " ".join(member.split()).casefold() != " ".join(staff.split()).casefold():
+        message += f" The names differ: {member} here, {staff} in XPM."
     return message
 
 
@@ -289,7 +305,7 @@ def _link_by_email(ctx: SyncContext, planned: Planned, member: Member, uuid: str
         raise ActionFailed(" ".join(error.messages)) from error
     if creation:
         creation.delete()
-    return planned.but(message=_linked(member, staff, creation is not None))
+    return planned.but(message=_linked(member.name, staff.name, creation is not None))
 
 
 def _create_staff(ctx: SyncContext, planned: Planned, member: Member) -> Planned:
