@@ -81,6 +81,8 @@ class Syncs:
     practice: Any
     floor: Callable[[], Any]
     goals: dict[str, float]
+    floor_rounds: int = 5
+    """Floor timings before and after each sync (fewer for a floor of seconds)."""
 
     def __post_init__(self) -> None:
         self.figures: dict[str, Any] = {}
@@ -91,13 +93,13 @@ class Syncs:
         from practicelink.xpm.models import SyncRun, SyncTrigger
         from practicelink.xpm.sync.engine import run_execute
 
-        floor = [cpu_ms(self.floor)[0] for _ in range(5)]
+        floor = [cpu_ms(self.floor)[0] for _ in range(self.floor_rounds)]
         self.xpm.clear_calls()
         run = SyncRun.objects.create(
             practice=self.practice, trigger=SyncTrigger.API, dry_run=dry_run
         )
         cpu, wall = cpu_ms(lambda: run_execute(run.pk, client_factory=client_for))
-        floor += [cpu_ms(self.floor)[0] for _ in range(5)]
+        floor += [cpu_ms(self.floor)[0] for _ in range(self.floor_rounds)]
         run.refresh_from_db()
         assert run.status == "succeeded", (run.status, run.error)
         calls = self.xpm.calls(self.tenant.tenant_id)

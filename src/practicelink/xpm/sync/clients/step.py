@@ -94,7 +94,10 @@ class _Reader:
 
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
-        self.read: dict[str, XpmRecord] = {}
+        self.live: dict[str, RemoteClient] = {}
+        """Read and active in XPM (kept slim: a full pass reads tens of thousands)."""
+        self.inactive: set[str] = set()
+        """Read, and archived or deleted in XPM."""
         self.restored: set[str] = set()
         """Live in XPM again while the mirror had them archived, deleted or gone."""
         self.gone: set[str] = set()
@@ -140,9 +143,15 @@ class _Reader:
                 self.ctx.practice, records, self.ctx.now, pass_seen_at=pass_started
             )
         for record in records:
-            self.read[record.uuid] = record
-            if was_live.get(record.uuid) is False and _live(record):
-                self.restored.add(record.uuid)
+            uuid = record.uuid
+            if _live(record):
+                self.live[uuid] = remote_of(record)
+                self.inactive.discard(uuid)
+                if was_live.get(uuid) is False:
+                    self.restored.add(uuid)
+            else:
+                self.inactive.add(uuid)
+                self.live.pop(uuid, None)
 
     def _incremental(self, cursor: ClientCursor) -> None:
         assert cursor.modified_since is not None
@@ -191,7 +200,7 @@ class _Reader:
             )
             .filter(Q(pass_seen_at__isnull=True) | Q(pass_seen_at__lt=started))
             .values_list("uuid", flat=True)
-            if uuid not in self.read
+            if uuid not in self.live and uuid not in self.inactive
         ]
         if not missing:
             return
@@ -364,7 +373,11 @@ def _unlinked(
             practice=practice, gone_at__isnull=True, archived=False, deleted=False
         ).exclude(uuid__in=linked)
     }
-    linked_uuids = set(ClientLink.objects.filter(practice=practice).values_list("uuid", flat=True))
+    linked_uuids = (
+        set(ClientLink.objects.filter(practice=practice).values_list("uuid", flat=True))
+        if read_live
+        else set()
+    )
     xpm.update({u: r for u, r in read_live.items() if u not in linked_uuids})
     for uuid in not_live:
         xpm.pop(uuid, None)
@@ -406,8 +419,7 @@ class ClientsStep(Step[ClientsState]):
         reader = _Reader(ctx)
         reader.run()
         practice = ctx.practice
-        read_live = {uuid: remote_of(r) for uuid, r in reader.read.items() if _live(r)}
-        not_live = {uuid for uuid, r in reader.read.items() if not _live(r)} | reader.gone
+        read_live, not_live = reader.live, reader.inactive | reader.gone
         return ClientsState(
             pairs=Pairs.of(practice, ctx.client, ctx.now),
             linked=_linked(ctx, reader, read_live, not_live),
