@@ -17,6 +17,8 @@ from practicelink.xpm.models import (
 )
 from practicelink.xpm.remote import RateLimitDenied
 from practicelink.xpm.sync.clients import step
+from practicelink.xpm.sync.clients.linking import import_client, import_clients
+from practicelink.xpm.sync.clients.pairs import Pairs, remote_of
 from tests.xpm.sync.clients.conftest import Allowance, actions
 
 pytestmark = pytest.mark.django_db
@@ -305,3 +307,48 @@ def test_create_at_once_waits_while_a_switched_xpm_practice_is_unconfirmed(both,
 
     assert actions(run, "skipped") == ["client_create"]
     assert both.xpm.writes() == []
+
+
+def _imported(both, name):
+    """What an import made of the XPM client `name`, but for the name itself."""
+    client = both.local(name)
+    link = ClientLink.objects.get(client=client)
+    assert link.synced_name == name
+    return (
+        (client.email, client.partner, client.manager, client.archived, link.method),
+        (link.synced_email, link.synced_partner, link.synced_partner_staff),
+        (link.synced_manager, link.synced_manager_staff, link.problem),
+    )
+
+
+def test_a_first_import_in_bulk_brings_each_client_as_importing_it_alone_would(both):
+    ann, s_ann = both.person("Ann Partner")
+    _, s_carl = both.person("Carl Unlinked", member=False)
+    for name in ("Harbour View Cafe", "Old Mill Bakery"):
+        both.add_xpm_client(name, "hv@example.com", partner=s_ann, manager=s_carl)
+    with both.client() as xpm:
+        pairs = Pairs.of(both.practice, xpm, timezone.now())
+        remotes = [remote_of(xpm.client_get(c.uuid)) for c in both.tenant.clients]
+        import_clients(pairs, remotes[:1])
+        import_client(pairs, remotes[1])
+
+    in_bulk = _imported(both, "Harbour View Cafe")
+    assert in_bulk == _imported(both, "Old Mill Bakery")
+    assert in_bulk[0] == ("hv@example.com", ann, None, False, "imported")
+    assert "Carl Unlinked is not linked to a member" in in_bulk[2][2]
+
+
+def test_an_import_the_bulk_insert_cannot_take_is_done_alone_and_the_others_in_bulk(both):
+    both.add_xpm_client("Harbour View Cafe")
+    both.add_xpm_client("Northwind Ltd")
+    both.add_xpm_client("   ")  # XPM holds a client with no name: it cannot come in
+
+    run = both.sync()
+
+    assert sorted(c.name for c in Client.objects.filter(practice=both.practice)) == [
+        "Harbour View Cafe",
+        "Northwind Ltd",
+    ]
+    failed = run.events.get(outcome="failed")
+    assert (failed.action, failed.message) == ("client_import", "A client needs a name.")
+    assert run.status == "partly_failed"
