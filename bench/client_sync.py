@@ -121,7 +121,7 @@ def measure(count: int, team: int) -> dict[str, Any]:
 
         print(f"floor: parsing {pages} client pages ({len(xml):,} bytes each) with the XPM codec")
         print_header("sync (CPU of the syncing thread)")
-        syncs = Syncs(xpm, tenant, practice, parse, CLIENT_GOALS, floor_rounds=3)
+        syncs = Syncs(xpm, tenant, practice, parse, CLIENT_GOALS, floor_rounds=2)
         syncs.run("first", f"first import of {count:,} clients", fewest=READS - 1 + pages)
         print(f"{'':<44}clients: {LocalClient.objects.filter(practice=practice).count():,}")
         syncs.run("no change", "second sync (nothing to do)", fewest=READS)
