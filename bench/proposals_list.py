@@ -203,6 +203,8 @@ PAGES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
 #: the pages issue 12 sets a goal for: p95 of the server time
 PAGE_GOAL_MS = 30.0
 PAGE_GOALS = ("partner filter", "manager + status (sent, accepted)", "created in 2024 (date range)")
+#: a member's request that does almost nothing: what the framework alone costs
+FRAMEWORK = "framework: client search, no match"
 EXPORT_GOAL_ROWS_PER_S = {"sqlite": 50_000, "postgresql": 40_000}
 EXPORT_GOAL_RSS_MB = 50
 EXPORT_GOAL_FLOOR_RATIO = 2.0
@@ -247,18 +249,27 @@ def measure(practice: Any, user: Any, repeat: int, explain: bool) -> dict[str, A
         cases[label] = lambda qs=qs: proposal_status_counts(qs)
         statements = capture(cases[label])
         cases[f"floor: {label}"] = lambda s=statements: bare(s)
+
+    # What any member's request costs (session, user, memberships, middleware): the client
+    # picker's search, one small query and no template, next to that query's floor.
+    def client_search() -> Any:
+        return browser.get("/proposals/client-options/", {"client_search": "no such client"})
+
+    search_statements = capture(client_search)
+    cases[FRAMEWORK] = client_search
+    cases[f"floor: {FRAMEWORK}"] = lambda: bare(search_statements)
     samples = interleaved(cases, repeat)
 
     figures: dict[str, Any] = {"pages": {}, "exports": {}}
     print_header("GET /proposals/ (server time)")
-    for label in [*params, "status counts (all)", "status counts (partner)"]:
+    for label in [*params, "status counts (all)", "status counts (partner)", FRAMEWORK]:
         figure, floor = summary(samples[label]), summary(samples[f"floor: {label}"])
         goal = PAGE_GOAL_MS if label in PAGE_GOALS else None
         print_row(label, figure, floor)
         figures["pages"][label] = {
             "ms": figure,
             "floor_ms": floor,
-            "queries": queries.get(label, 1),
+            "queries": len(search_statements) if label == FRAMEWORK else queries.get(label, 1),
             "goal_p95_ms": goal,
             "met": None if goal is None else figure["p95"] <= goal,
         }
