@@ -23,6 +23,7 @@ from typing import Any
 
 from bench.harness import (
     analyze,
+    as_a_web_worker,
     bare,
     capture,
     environment,
@@ -69,9 +70,7 @@ def run(target: str, size: tuple[int, int, int], repeat: int) -> None:
         small = build("Small & Co", members // 10, staff // 10, clients // 10)
         analyze(db)
         print(f"built in {time.perf_counter() - started:.1f} s")
-        from practicelink import heap
-
-        heap.settle()  # as a web worker does once the app is loaded
+        as_a_web_worker(db)
         env = environment(db)
         print_environment(env)
         figures = measure(big, small, repeat)

@@ -29,6 +29,7 @@ from typing import Any
 
 from bench.harness import (
     analyze,
+    as_a_web_worker,
     bare,
     capture,
     environment,
@@ -75,14 +76,7 @@ def run(target: str, rows: int, repeat: int, explain: bool) -> None:
         practice, admin_user = build(rows)
         analyze(db)
         print(f"built in {time.perf_counter() - started:.1f} s")
-        from practicelink import heap
-
-        heap.settle()  # as a web worker does once the app is loaded
-        # A request's own connection (CONN_MAX_AGE 0) has seen only that request's tables; the
-        # build's had seen every table (migrations), and `PRAGMA optimize` after each request
-        # (practicelink.sqlite) re-analysed every empty one: 1.3 ms a request, on SQLite, that
-        # the list's requests do not pay in production.
-        db.close()
+        as_a_web_worker(db)
         env = environment(db)
         print_environment(env)
         figures = measure(practice, admin_user, repeat, explain)
