@@ -158,28 +158,26 @@ class Gap:
 
 @dataclass(frozen=True)
 class TeamState:
-    """Both sides of the staff link and the plan for every unlinked member, read once."""
+    """The unlinked members, the XPM staff and the plan for each unlinked member, read once,
+    with how many current members there are and how many are linked."""
 
     members: list[MemberSide]
+    """Current members without a link: the ones the staff sync plans for."""
     staff: list[StaffSide]
     actions: dict[int, Action]
     emails: dict[int, str]
+    current: int
+    linked: int
 
     @classmethod
     def of(cls, practice: Practice, now: datetime) -> TeamState:
-        members = selectors.member_sides(practice)
+        members = selectors.member_sides(practice, unlinked=True)
         staff = selectors.staff_sides(practice)
         actions = plan_staff(members, staff, selectors.policy_for(practice), now)
-        emails = dict(
-            Member.objects.filter(practice=practice, deleted_at__isnull=True).values_list(
-                "pk", "email"
-            )
-        )
-        return cls(members, staff, {a.member_id: a for a in actions}, emails)
-
-    @cached_property
-    def current(self) -> list[MemberSide]:
-        return [m for m in self.members if not m.deleted]
+        current = Member.objects.current().filter(practice=practice)
+        emails = dict(current.filter(xpm_link__isnull=True).values_list("pk", "email"))
+        counts = current.aggregate(current=Count("pk"), linked=Count("xpm_link"))
+        return cls(members, staff, {a.member_id: a for a in actions}, emails, **counts)
 
     @cached_property
     def unlinked_members(self) -> list[UnlinkedMember]:
@@ -193,7 +191,7 @@ class TeamState:
                 action=action,
                 suggested=tuple(staff[u] for u in action.staff_uuids if u in staff),
             )
-            for m in sorted(self.current, key=lambda m: (m.name.casefold(), m.id))
+            for m in sorted(self.members, key=lambda m: (m.name.casefold(), m.id))
             if (action := self.actions.get(m.id)) is not None
         ]
 
@@ -339,7 +337,6 @@ def link_health(practice: Practice, now: datetime | None = None) -> Health:
         **{kind.value: Count("pk", filter=q) for kind, q in filters.gaps.items()},
     )
     unlinked = team.unlinked_members
-    current = team.current
     states = Counter(m.state.value for m in unlinked)
     gaps = [
         Gap(
@@ -353,8 +350,8 @@ def link_health(practice: Practice, now: datetime | None = None) -> Health:
         Gap(GapKind.JOB_STAFF_UNLINKED, job_staff_unlinked(practice).count()),
     ]
     completeness = Completeness(
-        members=len(current),
-        members_linked=sum(1 for m in current if m.linked_staff_uuid is not None),
+        members=team.current,
+        members_linked=team.linked,
         clients=clients["total"],
         clients_complete=clients["complete"],
     )
