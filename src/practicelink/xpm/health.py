@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from practicelink.clients.models import Client
@@ -232,28 +232,37 @@ CLIENT_GAPS = (
 class ClientFilters:
     """Which clients each client gap holds, and which are complete.
 
-    Linked people and linked clients are tested as set membership (`IN (SELECT ...)`) rather
-    than joined: one hashed set of each beside a single pass over the clients, where joins
-    through members to their links made both databases walk and sort every client of the
-    practice for a page of twenty.
+    Linked people and linked clients are tested, never joined through members to their links
+    (which made both databases walk and sort every client of the practice for a page of
+    twenty). To count every client, as set membership (`IN (SELECT ...)`: one hashed set of
+    each beside a single pass over the clients); to list a page, one index probe per client
+    (`EXISTS`), so the clients are walked in name order and the walk stops at the page's end.
     """
 
     gaps: dict[GapKind, Q]
     complete: Q
 
     @classmethod
-    def of(cls, practice: Practice) -> ClientFilters:
-        people = StaffLink.objects.filter(practice=practice).values("member_id")
-        in_xpm = ClientLink.objects.filter(practice=practice).values("client_id")
-        partner_linked, manager_linked = Q(partner_id__in=people), Q(manager_id__in=people)
+    def of(cls, practice: Practice, *, per_row: bool = False) -> ClientFilters:
+        people = StaffLink.objects.filter(practice=practice)
+        in_xpm = ClientLink.objects.filter(practice=practice)
+
+        def linked(column: str, links: QuerySet[Any], key: str) -> Q:
+            if per_row:
+                return Q(Exists(links.filter(**{key: OuterRef(column)})))
+            return Q(**{f"{column}__in": links.values(key)})
+
+        partner_linked = linked("partner_id", people, "member_id")
+        manager_linked = linked("manager_id", people, "member_id")
+        client_linked = linked("pk", in_xpm, "client_id")
         return cls(
             gaps={
                 GapKind.CLIENTS_UNASSIGNED: Q(partner__isnull=True) | Q(manager__isnull=True),
                 GapKind.CLIENTS_ROLE_UNLINKED: (Q(partner__isnull=False) & ~partner_linked)
                 | (Q(manager__isnull=False) & ~manager_linked),
-                GapKind.CLIENTS_NOT_IN_XPM: ~Q(pk__in=in_xpm),
+                GapKind.CLIENTS_NOT_IN_XPM: ~client_linked,
             },
-            complete=partner_linked & manager_linked & Q(pk__in=in_xpm),
+            complete=partner_linked & manager_linked & client_linked,
         )
 
 
@@ -372,7 +381,7 @@ def gap_records(
     if kind in CLIENT_GAPS:
         # The page's ids first, then their rows: joining partner and manager for every client
         # of the gap before sorting costs more than a second short query.
-        gap = ClientFilters.of(practice).gaps[kind]
+        gap = ClientFilters.of(practice, per_row=True).gaps[kind]
         matching = active_clients(practice).filter(gap).order_by("name", "pk")
         page = list(matching.values_list("pk", flat=True)[offset:end])
         clients = Client.objects.filter(pk__in=page).order_by("name", "pk")
