@@ -28,6 +28,7 @@ from bench.harness import (
     environment,
     print_environment,
     record,
+    record_end,
     run_each_target,
     throwaway_database,
 )
@@ -53,8 +54,7 @@ def main() -> None:
         print(f"\n== client sync on {db.vendor}: {args.clients:,} XPM clients, {args.team} staff")
         print_environment(env)
         figures = measure(args.clients, args.team)
-        env["load_after"] = environment(db)["load"]
-        print(f"load after: {' '.join(map(str, env['load_after']))}")
+        record_end(env)
         payload = {"clients": args.clients, "team": args.team, **env, "syncs": figures}
         path = record("client_sync", payload)
         print(f"appended to {path}")

@@ -32,6 +32,7 @@ from bench.harness import (
     print_header,
     print_row,
     record,
+    record_end,
     run_each_target,
     summary,
     throwaway_database,
@@ -74,8 +75,7 @@ def run(target: str, size: tuple[int, int, int], repeat: int) -> None:
         env = environment(db)
         print_environment(env)
         figures = measure(big, small, repeat)
-        env["load_after"] = environment(db)["load"]
-        print(f"load after: {' '.join(map(str, env['load_after']))}")
+        record_end(env)
         path = record(
             "link_health",
             {"members": members, "staff": staff, "clients": clients, "env": env, **figures},

@@ -39,6 +39,7 @@ from bench.harness import (
     print_header,
     print_row,
     record,
+    record_end,
     reset_peak_rss,
     run_each_target,
     summary,
@@ -80,8 +81,7 @@ def run(target: str, rows: int, repeat: int, explain: bool) -> None:
         env = environment(db)
         print_environment(env)
         figures = measure(practice, admin_user, repeat, explain)
-        env["load_after"] = environment(db)["load"]
-        print(f"load after: {' '.join(map(str, env['load_after']))}")
+        record_end(env)
         path = record("proposals_list", {"rows": rows, "repeat": repeat, **env, **figures})
         print(f"appended to {path}")
 

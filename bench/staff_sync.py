@@ -21,6 +21,7 @@ from bench.harness import (
     environment,
     print_environment,
     record,
+    record_end,
     run_each_target,
     throwaway_database,
 )
@@ -49,8 +50,7 @@ def main() -> None:
         print(f"\n== staff sync on {db.vendor}: {args.staff:,} members, {args.staff:,} staff")
         print_environment(env)
         figures = measure(args.staff, args.creates)
-        env["load_after"] = environment(db)["load"]
-        print(f"load after: {' '.join(map(str, env['load_after']))}")
+        record_end(env)
         path = record("staff_sync", {"staff": args.staff, **env, "syncs": figures})
         print(f"appended to {path}")
 
