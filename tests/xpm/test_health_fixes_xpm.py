@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from practicelink.clients.models import Client
 from practicelink.proposals.services import proposal_accept
 from practicelink.xpm import oauth
 from practicelink.xpm import services as link_services
@@ -15,11 +16,14 @@ from practicelink.xpm.models import (
     ClientLinkMethod,
     Deployment,
     DeploymentStatus,
+    SyncRun,
     XpmConnection,
 )
 from tests.factories import ClientFactory
+from tests.xpm.conftest import sync
 from tests.xpm.deployment_setup import planned_proposal, team, xpm_jobs
 from tests.xpm.test_health_views import gap_count
+from xpm_emulator.models import Client as EmulatedClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 __all__ = ["team"]  # the fixture
@@ -77,3 +81,34 @@ def test_link_a_client_to_xpm_waits_for_a_switched_xpm_to_be_confirmed(
     oauth.tenant_confirm(practice=practice)
     assert "Zed Holdings is now linked to XPM." in admin_web.post(link, follow=True).text
     assert xpm.writes() == ["client.api/add"]
+
+
+def test_sync_now_from_the_page_gives_a_newly_linked_partner_their_xpm_clients(
+    practice, admin, admin_web, team, xpm
+):
+    nina = xpm.add_staff("Nina New", "nina@alpha.example")  # in XPM; not a member here yet
+    xpm.server.store.tenant(xpm.tenant_id).clients.append(
+        EmulatedClient(
+            name="Nina's Client",
+            account_manager_uuid=nina,
+            job_manager_uuid=team.staff["Mia Manager"],
+            modified_at=xpm.server.clock.now().strftime("%Y-%m-%dT%H:%M:%S"),
+        )
+    )
+    sync(practice)
+    imported = Client.objects.get(practice=practice, name="Nina's Client")
+    assert imported.partner is None  # her staff maps to no member yet
+    before = gap_count(admin_web, GapKind.CLIENTS_UNASSIGNED)
+    admin_web.post(reverse("xpm:health-add-user"), {"staff": nina})
+
+    answer = admin_web.post(reverse("xpm:health-sync"), follow=True).content.decode()
+    assert "is done: the gaps below are counted again." in answer
+    imported.refresh_from_db()
+    assert imported.partner is not None and imported.partner.name == "Nina New"
+    assert gap_count(admin_web, GapKind.CLIENTS_UNASSIGNED) == before - 1
+    assert SyncRun.objects.filter(practice=practice, started_by=admin).exists()
+
+
+def test_sync_now_from_the_page_is_for_admins(practice, standard_web, connected):
+    assert standard_web.post(reverse("xpm:health-sync")).status_code == 403
+    assert not SyncRun.objects.filter(practice=practice, trigger="manual").exists()

@@ -28,7 +28,7 @@ from practicelink.xpm import health, services
 from practicelink.xpm.clients_ui import conflict_apply, review_apply, with_xpm
 from practicelink.xpm.health import GapKind, Health
 from practicelink.xpm.job_views import redeploy_apply
-from practicelink.xpm.models import ClientConflict, ClientMatch, LinkMethod
+from practicelink.xpm.models import ClientConflict, ClientMatch, LinkMethod, SyncStatus, SyncTrigger
 from practicelink.xpm.models import Staff as StaffRow
 from practicelink.xpm.oauth import TenantNotConfirmed
 from practicelink.xpm.services.health import (
@@ -36,6 +36,7 @@ from practicelink.xpm.services.health import (
     member_add_from_staff,
     suggestions_accept_all,
 )
+from practicelink.xpm.services.runs import sync_request
 from practicelink.xpm.sync.clients.linking import ClientWaits, client_ensure_in_xpm
 from practicelink.xpm.sync.staff.plan import Kind
 from practicelink.xpm.team_ui import suggestion_apply
@@ -242,6 +243,23 @@ def review(request: MemberRequest, pk: int) -> HttpResponse:
 def conflict(request: MemberRequest, pk: int) -> HttpResponse:
     conflict_apply(request, get_object_or_404(ClientConflict, practice=request.practice, pk=pk))
     return _answer(request)
+
+
+@require_POST
+@admin_required
+def sync(request: MemberRequest) -> HttpResponse:
+    """Sync now, as Settings > Apps does: people linked here reach the partner and manager of
+    their XPM clients at a sync, which the page need not wait for."""
+    practice: Practice = request.practice
+
+    def start() -> str:
+        run = sync_request(practice=practice, trigger=SyncTrigger.MANUAL, by=request.member)
+        run.refresh_from_db()  # a worker may have run it already
+        if run.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTLY_FAILED):
+            return f"Sync #{run.pk} is done: the gaps below are counted again."
+        return f"Sync #{run.pk} started: reload this page when it has finished to count again."
+
+    return _service(request, start)
 
 
 @require_POST

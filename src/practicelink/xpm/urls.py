@@ -20,6 +20,7 @@ urlpatterns = [
     path("health/members/<int:pk>/accept/", health_views.accept, name="health-accept"),
     path("health/accept-all/", health_views.accept_all, name="health-accept-all"),
     path("health/add-user/", health_views.add_user, name="health-add-user"),
+    path("health/sync/", health_views.sync, name="health-sync"),
     path("health/assign/", health_views.assign, name="health-assign"),
     path("health/clients/<int:pk>/link/", health_views.client_link, name="health-client-link"),
     path("health/reviews/<int:pk>/", health_views.review, name="health-review"),
