@@ -94,10 +94,14 @@ def deployments_create(proposal: Proposal, today: date | None = None) -> list[De
     return rows
 
 
+def _unclaimed(now: datetime) -> Q:
+    """Deployments no worker holds (never claimed, or its claim has run out)."""
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
 def _claim(deployment: Deployment, now: datetime) -> bool:
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     claimed = (
-        Deployment.objects.filter(free, pk=deployment.pk)
+        Deployment.objects.filter(_unclaimed(now), pk=deployment.pk)
         .exclude(status=DeploymentStatus.DEPLOYED)
         .update(claimed_until=now + CLAIM_FOR)
     )
@@ -332,10 +336,9 @@ def occurrence_deployment_withdraw(deployment: Deployment, stopped: str) -> bool
     """Skip an opened occurrence whose client has stopped, if nothing of it was written to
     XPM: its deployment goes and the occurrence says why. False when a worker holds it or a
     write was tried since (it then deploys as any other)."""
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now())
     row = (
         Deployment.objects.select_for_update(of=("self",))
-        .filter(nothing_written(), free, pk=deployment.pk)
+        .filter(nothing_written(), _unclaimed(timezone.now()), pk=deployment.pk)
         .select_related("occurrence", "proposal__practice")
         .first()
     )
