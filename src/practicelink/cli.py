@@ -161,7 +161,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         _wait_for(url, emulator)
         _use_emulator(url)
         args.emulator_url = url
-        print(f"XPM emulator is at {url}/ (consent page, API and /_emulator/ control API)")
+        # A base address, as XPM's own is: nothing is served at "/" itself.
+        print(f"XPM emulator serves XPM's API, its consent page and /_emulator/ at {url}")
     try:
         cmd_demo(args)
     except BaseException:
