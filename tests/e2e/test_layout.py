@@ -1,15 +1,17 @@
 """Layout in real headless Chromium at desktop and phone widths: nothing overflows sideways,
 the team table's actions stay on one line beside long names, the proposals filter bar's
-controls share one height. Screenshots of every page are saved (PRACTICELINK_SCREENSHOTS, or
-the test's temporary folder) so a person can look at them too."""
+controls share one height, lists are tables on a desktop and cards on a phone. Screenshots
+of every page are saved (PRACTICELINK_SCREENSHOTS, or the test's temporary folder) so a
+person can look at them too."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from practicelink.team.models import Member
 from tests.conftest import PASSWORD
@@ -58,6 +60,10 @@ def admin_page(request, page: Page, live_server, admin, busy_practice) -> tuple[
     page.set_viewport_size({"width": width, "height": height})
     sign_in(page, live_server.url, admin.email, PASSWORD)
     return page, width
+
+
+#: the lists shown as one card a row on a phone, and their first column
+CARD_LISTS = {"/proposals/": "Number", "/clients/": "Name", "/settings/team/": "Name"}
 
 
 def _overflow(page: Page) -> int:
@@ -123,3 +129,32 @@ def test_top_navigation_fits_a_phone(page: Page, live_server, admin, busy_practi
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, name
     sign_out = header.get_by_role("button", name="Sign out").bounding_box()
     assert sign_out["x"] + sign_out["width"] <= 375
+
+
+def _card_layout(page: Page) -> tuple[str, str]:
+    """How the list's first row is shown, and the label printed before its first cell."""
+    row = page.locator("table.cards tbody tr").first
+    display = row.evaluate("tr => getComputedStyle(tr).display")
+    label = row.locator("td").first.evaluate("td => getComputedStyle(td, '::before').content")
+    return display, label
+
+
+def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(admin_page, live_server):
+    page, width = admin_page
+    phone = width < VIEWPORTS["desktop"][0]
+    for path, first_column in CARD_LISTS.items():
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator("table.cards.labelled")).to_have_count(1)
+        display, label = _card_layout(page)
+        if phone:
+            assert (display, label) == ("block", f'"{first_column}"'), path
+            row = page.locator("table.cards tbody tr").first.bounding_box()
+            assert row["x"] >= 0 and row["x"] + row["width"] <= width, f"{path}: card on screen"
+        else:
+            assert display == "table-row", path
+    if phone:  # results the filters swap in are cards too
+        page.goto(f"{live_server.url}/proposals/")
+        page.get_by_label("Draft").check()
+        expect(page).to_have_url(re.compile("status=draft"))
+        expect(page.locator("#results table.cards.labelled")).to_have_count(1)
+        assert _card_layout(page) == ("block", '"Number"')

@@ -34,6 +34,8 @@ def test_pickers_offer_only_this_practices_members_and_clients(admin_web, datase
     assert "Olga Other" not in partners
     assert {"Pat Partner", "Zoë Žák", "Юлия Иванова", "No partner"} <= partners
     assert clients == {client.pk for client in dataset.clients.values()}
+    first = {name: next(iter(form.fields[name].choices)) for name in ("partner", "manager")}
+    assert first == {"partner": ("", "Any partner"), "manager": ("", "Any manager")}
 
 
 def test_another_practices_member_or_client_is_an_error_not_a_leak(admin_web, dataset):

@@ -225,6 +225,7 @@ class ProposalFilterSet(django_filters.FilterSet):
         field_name="client__partner",
         queryset=_of_practice(Member, "name", "deleted_at"),
         null_label="No partner",
+        empty_label="Any partner",
         label="Partner",
         widget=QuickSelect,
     )
@@ -232,6 +233,7 @@ class ProposalFilterSet(django_filters.FilterSet):
         field_name="client__manager",
         queryset=_of_practice(Member, "name", "deleted_at"),
         null_label="No manager",
+        empty_label="Any manager",
         label="Manager",
         widget=QuickSelect,
     )

@@ -1,0 +1,21 @@
+/* Phones show list tables (`table.cards`) as one card a row: each cell gets its column's
+   heading as `data-label`, which app.css prints beside the value. Without this script the
+   tables keep scrolling sideways inside themselves. Runs on the page and on every part htmx
+   swaps in (the proposals list's results, a team row). */
+function labelCells(root) {
+  const tables = new Set(root.querySelectorAll("table.cards"));
+  const around = root.closest && root.closest("table.cards");
+  if (around) tables.add(around);
+  for (const table of tables) {
+    const headings = Array.from(table.querySelectorAll("thead th"), (th) =>
+      th.textContent.replace(/[\u2191\u2193]/g, "").trim(),
+    );
+    for (const row of table.tBodies[0]?.rows || []) {
+      Array.from(row.cells).forEach((cell, index) => {
+        if (cell.colSpan === 1) cell.dataset.label = headings[index] || "";
+      });
+    }
+    table.classList.add("labelled");
+  }
+}
+htmx.onLoad(labelCells);
