@@ -63,7 +63,12 @@ def admin_page(request, page: Page, live_server, admin, busy_practice) -> tuple[
 
 
 #: the lists shown as one card a row on a phone, and their first column
-CARD_LISTS = {"/proposals/": "Number", "/clients/": "Name", "/settings/team/": "Name"}
+CARD_LISTS = {
+    "/proposals/": "Number",
+    "/clients/": "Name",
+    "/settings/team/": "Name",
+    "/proposals/new/": "Name",  # the proposal's service lines
+}
 
 
 def _overflow(page: Page) -> int:
@@ -158,3 +163,8 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(admin_page, live_ser
         expect(page).to_have_url(re.compile("status=draft"))
         expect(page.locator("#results table.cards.labelled")).to_have_count(1)
         assert _card_layout(page) == ("block", '"Number"')
+        page.goto(f"{live_server.url}/proposals/new/")  # and so is a service line added
+        page.get_by_role("button", name="Add a service").click()
+        added = page.locator("tr.service-line").nth(1)
+        expect(added.locator("td").first).to_have_attribute("data-label", "Name")
+        assert added.evaluate("tr => getComputedStyle(tr).display") == "block"

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 import django_filters
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.forms.models import ModelChoiceIterator
-from django.forms.utils import flatatt
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 from django_filters import fields
 
 from practicelink.clients.models import Client
+from practicelink.proposals.client_picker import ClientPicker
 from practicelink.proposals.filter_bar import (
     QuickCheckboxes,
     QuickDateRange,
@@ -57,63 +52,6 @@ def _of_practice(
         return rows.only("pk", *fields)
 
     return choices
-
-
-#: how many clients the picker's search offers at once (type more to narrow)
-CLIENT_OPTIONS_LIMIT = 50
-
-
-def client_option_tags(clients: QuerySet[Client], chosen: Client | None) -> SafeString:
-    """The client picker's options: "Any client", the chosen one, then `clients` (at most
-    CLIENT_OPTIONS_LIMIT, and a hint when there are more)."""
-    found = list(clients.only("pk", "name")[: CLIENT_OPTIONS_LIMIT + 1])
-    more = len(found) > CLIENT_OPTIONS_LIMIT
-    shown = [c for c in found[:CLIENT_OPTIONS_LIMIT] if chosen is None or c.pk != chosen.pk]
-    html = format_html('<option value="">{}</option>', "Any client")
-    if chosen is not None:
-        html += format_html('<option value="{}" selected>{}</option>', chosen.pk, chosen.name)
-    html += format_html_join("", '<option value="{}">{}</option>', ((c.pk, c.name) for c in shown))
-    if more:
-        html += format_html(
-            "<option disabled>{}</option>", "More clients match: type more of the name"
-        )
-    return html
-
-
-class ClientPicker(forms.Select):
-    """The client filter as a type-ahead: a search box asks `proposals:client-options` for
-    the matching clients and fills the select with them; the page itself holds only the
-    chosen client. A practice may have thousands of clients: rendering each as an <option>
-    on every request cost more than all of the page's queries together.
-    """
-
-    def render(
-        self,
-        name: str,
-        value: object,
-        attrs: dict[str, object] | None = None,
-        renderer: object = None,
-    ) -> SafeString:
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        select_id = str(final_attrs.get("id", f"id_{name}"))
-        chosen = None
-        if value is not None and str(value).isdigit():
-            clients = cast(ModelChoiceIterator, self.choices).queryset
-            chosen = clients.filter(pk=int(str(value))).only("pk", "name").first()
-        options = client_option_tags(Client.objects.none(), chosen)
-        # The search box belongs to no form (form="..." names none), so it is never submitted
-        # and the list's own change trigger ignores it (see proposal_list.html).
-        search = format_html(
-            '<input type="search" name="client_search" form="client-search" '
-            'aria-label="Find a client by name" placeholder="Type to find a client" '
-            'autocomplete="off" hx-get="{}" hx-sync="this:replace" hx-target="#{}" '
-            'hx-include="#{}" hx-trigger="focus once, input changed delay:300ms, search">',
-            reverse("proposals:client-options"),
-            select_id,
-            select_id,
-        )
-        select = format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
-        return format_html('<span class="picker">{}{}</span>', search, select)
 
 
 class MemberChoiceIterator(fields.ModelChoiceIterator):

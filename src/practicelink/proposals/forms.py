@@ -8,6 +8,7 @@ from django import forms
 
 from practicelink.clients.models import Client
 from practicelink.clients.selectors import client_list
+from practicelink.proposals.client_picker import ClientPicker, Purpose
 from practicelink.proposals.hooks import catalogue_choices, member_notes
 from practicelink.proposals.models import Job, JobStructure, LibraryService, Service
 from practicelink.proposals.recurrence import (
@@ -33,7 +34,9 @@ def _catalogue_field(practice: Practice, kind: str, label: str, current: str = "
 
 class ProposalForm(forms.Form):
     title = forms.CharField(max_length=255)
-    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(queryset=None)
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(
+        queryset=None, widget=ClientPicker(Purpose.CHOICE)
+    )
     job_structure = forms.ChoiceField(
         choices=JobStructure.choices,
         initial=JobStructure.SINGLE,
@@ -157,21 +160,30 @@ class ScheduleForm(RecurrenceForm):
 
 
 class ServiceForm(ScheduleForm):
+    # A line is a table row whose headings name its inputs for the eye; aria-label names them
+    # for screen readers.
     name = forms.CharField(
-        max_length=255, error_messages={"required": "Every service needs a name."}
+        max_length=255,
+        error_messages={"required": "Every service needs a name."},
+        widget=forms.TextInput(attrs={"aria-label": "Service name"}),
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "aria-label": "Description"}),
+    )
     quantity = forms.DecimalField(
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
         error_messages={"required": "Give a quantity.", "min_value": "Quantity must be above 0."},
+        widget=forms.NumberInput(attrs={"aria-label": "Quantity"}),
     )
     price = forms.DecimalField(
         min_value=Decimal("0"),
         max_digits=12,
         decimal_places=2,
         error_messages={"required": "Give a price.", "min_value": "Price cannot be negative."},
+        widget=forms.NumberInput(attrs={"aria-label": "Price"}),
     )
     library_service = forms.IntegerField(required=False, widget=forms.HiddenInput)
     field_order = ["name", "description", "quantity", "price", "library_service", "frequency"]

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from practicelink.clients import selectors as client_selectors
 from practicelink.forms import run_service
 from practicelink.proposals import exports, selectors, services
+from practicelink.proposals.client_picker import Purpose, client_option_tags
 from practicelink.proposals.filter_bar import filter_fields
-from practicelink.proposals.filters import ProposalFilterSet, client_option_tags
+from practicelink.proposals.filters import ProposalFilterSet
 from practicelink.proposals.forms import (
     AcceptanceForm,
     JobForm,
@@ -170,14 +171,22 @@ def proposal_list(request: MemberRequest) -> HttpResponse:
 @member_required
 def client_options(request: MemberRequest) -> HttpResponse:
     """The client picker's type-ahead: <option>s of this practice's clients whose name holds
-    `client_search`; the client chosen now (`client`) stays first and selected."""
-    clients = client_selectors.client_list(practice=request.practice)
+    `client_search`; the client chosen now (`client`) stays first and selected. A picker
+    for choosing a proposal's client (`purpose=choice`) offers no archived client."""
+    try:
+        purpose = Purpose(request.GET.get("purpose") or Purpose.FILTER)
+    except ValueError:
+        return HttpResponseBadRequest(
+            f"purpose: one of {', '.join(Purpose)}", content_type="text/plain"
+        )
+    clients = client_selectors.client_list(
+        practice=request.practice, include_archived=purpose is Purpose.FILTER
+    ).select_related(None)
     chosen_pk = request.GET.get("client", "")
     chosen = clients.filter(pk=int(chosen_pk)).first() if chosen_pk.isdigit() else None
-    matches = client_selectors.client_filter(
-        clients.select_related(None), q=request.GET.get("client_search", "").strip()
-    )
-    return HttpResponse(client_option_tags(matches, chosen))
+    search = request.GET.get("client_search", "").strip()
+    matches = client_selectors.client_filter(clients, q=search)
+    return HttpResponse(client_option_tags(matches, chosen, purpose))
 
 
 @member_required
