@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from practicelink.proposals.models import Proposal
 from practicelink.team.models import Member
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import sign_in
@@ -80,7 +81,8 @@ def _overflow(page: Page) -> int:
 def test_no_page_scrolls_sideways(page: Page, live_server, admin, busy_practice, shots, viewport):
     page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[viewport], strict=True)))
     sign_in(page, live_server.url, admin.email, PASSWORD)
-    for name, path in PAGES.items():
+    detail = f"/proposals/{Proposal.objects.get().pk}/"
+    for name, path in {**PAGES, "proposal": detail}.items():
         page.goto(f"{live_server.url}{path}")
         page.screenshot(path=shots / f"{name}-{viewport}.png", full_page=True)
         assert _overflow(page) <= 0, f"{path} overflows sideways by {_overflow(page)}px"

@@ -44,7 +44,7 @@ def test_the_run_page_speaks_in_names_and_shows_only_what_changed(admin_web, par
     assert "Cy Fail" in page
     for staff in xpm.server.store.tenant(xpm.tenant_id).staff:
         assert staff.uuid not in page
-    assert "{" not in page.split("<table>")[1]  # no raw dictionaries
+    assert "{" not in page.split('<table class="cards">')[1]  # no raw dictionaries
 
 
 def test_the_run_page_filters_by_outcome(admin_web, partly_failed):
@@ -87,7 +87,7 @@ def test_a_preview_is_called_a_preview_and_counts_say_what_they_count(
     preview = sync(practice, dry_run=True)
     page = admin_web.get(reverse("xpm:run", args=[preview.pk])).content.decode()
     assert f"<h1>Preview #{preview.pk}</h1>" in page
-    assert "Sync now" not in page.split("</h1>")[1].split("<table>")[0]
+    assert "Sync now" not in page.split("</h1>")[1].split('<table class="cards">')[0]
     running = SyncRun.objects.create(
         practice=practice, trigger="manual", progress_done=4, progress_total=4
     )

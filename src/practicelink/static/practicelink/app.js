@@ -10,10 +10,14 @@ function labelCells(root) {
     const headings = Array.from(table.querySelectorAll("thead th"), (th) =>
       th.textContent.replace(/[\u2191\u2193]/g, "").trim(),
     );
-    for (const row of table.tBodies[0]?.rows || []) {
-      Array.from(row.cells).forEach((cell, index) => {
-        if (cell.colSpan === 1) cell.dataset.label = headings[index] || "";
-      });
+    for (const body of table.tBodies) {
+      for (const row of body.rows) {
+        let column = 0; // a cell spanning columns (a total, a note) gets no label
+        for (const cell of row.cells) {
+          if (cell.colSpan === 1) cell.dataset.label = headings[column] || "";
+          column += cell.colSpan;
+        }
+      }
     }
     table.classList.add("labelled");
   }
