@@ -3,6 +3,8 @@ structure and the services; the editor adds and removes lines in place with plai
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from decimal import Decimal
 
@@ -212,6 +214,11 @@ def test_jobs_page_flags_unlinked_members_and_saves(admin_web, practice, catalog
     )
     page = admin_web.get(f"/proposals/{proposal.pk}/jobs/").content.decode()
     assert "Una Linked (not linked to XPM staff)" in page and "Annual Accounts" in page
+    # the job staff are a group of checkboxes named by a legend above them
+    staff = re.search(
+        r'<fieldset class="field"><legend>Job staff</legend>(.*?)</fieldset>', page, re.S
+    )
+    assert staff and staff.group(1).count('type="checkbox" name="job1-staff"') == 2
     response = admin_web.post(
         f"/proposals/{proposal.pk}/jobs/",
         {"job1-name": "Year end", "job1-template_uuid": TEMPLATE, "job1-staff": [member.pk]},
