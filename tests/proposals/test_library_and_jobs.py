@@ -4,7 +4,6 @@ structure and the services; the editor adds and removes lines in place with plai
 from __future__ import annotations
 
 import re
-
 from datetime import date
 from decimal import Decimal
 
