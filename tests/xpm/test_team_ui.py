@@ -13,6 +13,7 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 
+from practicelink.clients.models import Client
 from practicelink.team import services as team_services
 from practicelink.team.models import Access, Member
 from practicelink.xpm import services
@@ -20,6 +21,7 @@ from practicelink.xpm.models import LinkChange, LinkMethod, StaffLink, SyncSetti
 from practicelink.xpm.models import Staff as StaffRow
 from tests.factories import MemberFactory, PracticeFactory
 from tests.xpm.conftest import sync
+from xpm_emulator.models import Client as EmulatedClient
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +192,32 @@ def test_accepting_a_suggestion_links_by_email(admin_web, admin, practice, conne
     assert "Nora is now linked to Nora New in XPM." in response.content.decode()
     link = StaffLink.objects.get(member=nora)
     assert (link.staff.uuid, link.method, link.linked_by) == (uuid, LinkMethod.EMAIL, admin)
+
+
+def test_accepting_says_when_the_staffs_xpm_clients_get_the_member(
+    admin_web, practice, connected, xpm
+):
+    uuid = xpm.add_staff("Nora New", "nora@alpha.example")
+    clients = xpm.server.store.tenant(xpm.tenant_id).clients
+    clients += [EmulatedClient(name=name, account_manager_uuid=uuid) for name in ("Ash", "Elm")]
+    nora = member(practice, "Nora", "nora@alpha.example")
+    sync(practice)
+    assert not Client.objects.filter(partner=nora).exists()  # Nora was not linked yet
+
+    accept = reverse("xpm_team:accept", args=[nora.pk])
+    page = admin_web.post(accept, {"staff": uuid}, follow=True).content.decode()
+    assert (
+        html.unescape(page).count(
+            "At the next sync, within 5 minutes, Nora becomes partner or manager of the 2 clients "
+            "Nora New has in XPM (Sync now in Settings \u203a Apps does it at once)."
+        )
+        == 1
+    )
+    sync(practice)
+    assert sorted(Client.objects.filter(partner=nora).values_list("name", flat=True)) == [
+        "Ash",
+        "Elm",
+    ]
 
 
 def test_accept_refuses_a_staff_with_another_email(admin_web, practice, connected, xpm):

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from practicelink.team.emails import normalise_email
 from practicelink.team.models import Member, Practice
 from practicelink.xpm.models import (
+    ClientMirror,
     ConnectionStatus,
     LinkChange,
     LinkMethod,
@@ -63,6 +64,13 @@ def staff_present(practice: Practice) -> QuerySet[StaffRow]:
 def staff_unlinked(practice: Practice) -> QuerySet[StaffRow]:
     """The XPM user dropdown: staff of the last sync not linked to any member (deleted included)."""
     return staff_present(practice).filter(link__isnull=True).order_by("name", "id")
+
+
+def clients_led_by(practice: Practice, staff: StaffRow) -> int:
+    """How many of the practice's XPM clients (as last synced) have `staff` as their partner
+    or manager."""
+    led = Q(account_manager_uuid=staff.uuid) | Q(job_manager_uuid=staff.uuid)
+    return ClientMirror.objects.filter(led, practice=practice, gone_at__isnull=True).count()
 
 
 def linked_staff(member: Member | None) -> StaffRow | None:

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -229,7 +230,22 @@ def suggestion_apply(request: MemberRequest, member: Member) -> None:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{member.name} is now linked to {staff.name} in XPM.")
+        linked = f"{member.name} is now linked to {staff.name} in XPM."
+        messages.success(request, linked + _clients_follow(practice, member, staff))
+
+
+def _clients_follow(practice: Practice, member: Member, staff: StaffRow) -> str:
+    """When the clients of a newly linked staff get the member as partner or manager: the
+    sync maps them, so until it runs those clients still show the gap."""
+    clients = selectors.clients_led_by(practice, staff)
+    if not clients:
+        return ""
+    minutes = selectors.sync_settings(practice).sync_interval_minutes
+    return (
+        f" At the next sync, within {minutes} minute{pluralize(minutes)}, {member.name} becomes "
+        f"partner or manager of the {clients} client{pluralize(clients)} {staff.name} has in "
+        "XPM (Sync now in Settings \u203a Apps does it at once)."
+    )
 
 
 @require_POST
