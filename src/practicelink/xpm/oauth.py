@@ -14,13 +14,13 @@ import httpx
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from practicelink.team.models import Member, Practice
 from practicelink.xpm.crypto import decrypt, encrypt
 from practicelink.xpm.http import EVENT_HOOKS, shared_client, shared_transport
-from practicelink.xpm.models import ConnectionStatus, XpmConnection
+from practicelink.xpm.models import TENANT_HOLDING_STATUSES, ConnectionStatus, XpmConnection
 
 
 class XpmAuthError(Exception):
@@ -188,6 +188,8 @@ def tenant_choose(*, practice: Practice, tenant_id: str) -> XpmConnection:
     )
     if tenant is None:
         raise XpmAuthError("That practice is not one this Xero login can reach.")
+    if tenant_taken(practice=practice, tenant_id=tenant.tenant_id):
+        raise XpmAuthError(_taken_message(tenant.name))
     connection.tenant_id = tenant.tenant_id
     connection.tenant_name = tenant.name
     connection.connection_id = tenant.connection_id
@@ -195,8 +197,26 @@ def tenant_choose(*, practice: Practice, tenant_id: str) -> XpmConnection:
     connection.connected_at = timezone.now()
     if not connection.confirmed_tenant_id:
         _confirm(connection)
-    connection.save()
+    try:
+        with transaction.atomic():
+            connection.save()
+    except IntegrityError:  # another practice took it between the check and now
+        raise XpmAuthError(_taken_message(tenant.name)) from None
     return connection
+
+
+def tenant_taken(*, practice: Practice, tenant_id: str) -> bool:
+    """Another practicelink practice holds this XPM tenant (see TENANT_HOLDING_STATUSES)."""
+    holders = XpmConnection.objects.filter(tenant_id=tenant_id, status__in=TENANT_HOLDING_STATUSES)
+    return holders.exclude(practice=practice).exists()
+
+
+def _taken_message(name: str) -> str:
+    return (
+        f"{name} in XPM is already connected to another practicelink practice, and one XPM "
+        "practice syncs with one practicelink practice. Disconnect it there first, or choose "
+        "another."
+    )
 
 
 def _confirm(connection: XpmConnection) -> None:

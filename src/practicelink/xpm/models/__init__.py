@@ -13,7 +13,13 @@ from .clients import (
     MatchSide,
     ReviewStatus,
 )
-from .connection import ConflictPolicy, ConnectionStatus, SyncSettings, XpmConnection
+from .connection import (
+    TENANT_HOLDING_STATUSES,
+    ConflictPolicy,
+    ConnectionStatus,
+    SyncSettings,
+    XpmConnection,
+)
 from .deployments import Deployment, DeploymentAttempt, DeploymentStatus
 from .health import Completeness, HealthSnapshot
 from .runs import (
@@ -33,6 +39,7 @@ from .staff import CreationState, LinkChange, LinkMethod, Staff, StaffCreation, 
 __all__ = [
     "ACTIVE_STATUSES",
     "FINISHED_STATUSES",
+    "TENANT_HOLDING_STATUSES",
     "CatalogueItem",
     "CatalogueKind",
     "ClientConflict",

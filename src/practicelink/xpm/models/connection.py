@@ -16,6 +16,11 @@ class ConnectionStatus(models.TextChoices):
     """Disconnected by an admin: tokens forgotten, the tenant remembered (to warn of a switch)."""
 
 
+#: a connection that holds its tenant: one XPM practice syncs with one practicelink practice
+#: (two would create the same staff twice, and take each other's jobs for their own)
+TENANT_HOLDING_STATUSES = (ConnectionStatus.CONNECTED, ConnectionStatus.NEEDS_RECONNECT)
+
+
 class XpmConnection(models.Model):
     """A practice's OAuth grant to one XPM tenant. Tokens are encrypted (see crypto.py).
 
@@ -41,6 +46,15 @@ class XpmConnection(models.Model):
     problem = models.TextField(blank=True)
     confirmed_tenant_id = models.CharField(max_length=64, blank=True)
     confirmed_tenant_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id"],
+                condition=models.Q(status__in=TENANT_HOLDING_STATUSES),
+                name="xpm_tenant_one_practice",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.practice} → {self.tenant_name or '?'} ({self.status})"
