@@ -256,3 +256,13 @@ def test_api_is_for_admins(practice, admin, standard):
     assert api.get(HEALTH_API + "gaps/", {"kind": "staff_unlinked"}).status_code == 403
     assert api.post(HEALTH_API + "accept-suggestions/").status_code == 403
     assert api.post(HEALTH_API + "assign/", {}, format="json").status_code == 403
+
+
+def test_the_page_says_so_when_xpm_is_not_connected(admin_web, practice, xpm, connected):
+    notice = 'id="xpm-not-connected"'
+    assert notice not in admin_web.get(PAGE).content.decode()  # connected: no notice
+    connected.status = "disconnected"
+    connected.save()
+    page = admin_web.get(PAGE).content.decode()
+    assert notice in page
+    assert "XPM is not connected: nothing is linked, created in XPM or synced" in page
