@@ -71,11 +71,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if emulator_url:
         from practicelink.team.models import Practice
         from practicelink.xpm.demo import demo_connect
+        from practicelink.xpm.oauth import XpmAuthError
         from xpm_emulator.seed import DEMO_TENANT_ID
 
         practice = Practice.objects.get(name=DEMO_PRACTICE)
-        if demo_connect(practice=practice, emulator_url=emulator_url, tenant_id=DEMO_TENANT_ID):
-            print(f"{DEMO_PRACTICE} is connected to the XPM emulator at {emulator_url}")
+        try:
+            connected = demo_connect(
+                practice=practice, emulator_url=emulator_url, tenant_id=DEMO_TENANT_ID
+            )
+        except XpmAuthError as error:  # e.g. another practice here took the demo's XPM
+            print(f"{DEMO_PRACTICE} is not connected to the XPM emulator: {error}")
+        else:
+            if connected:
+                print(f"{DEMO_PRACTICE} is connected to the XPM emulator at {emulator_url}")
     print(f"Demo practice ready. Sign in as {login.email} with password {login.password}")
     return 0
 
