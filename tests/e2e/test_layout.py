@@ -77,9 +77,13 @@ def _overflow(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+#: every width the pages are checked at for sideways scrolling (a tablet's in between)
+WIDTHS = {**VIEWPORTS, "tablet": (800, 1000)}
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
 def test_no_page_scrolls_sideways(page: Page, live_server, admin, busy_practice, shots, viewport):
-    page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[viewport], strict=True)))
+    page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[viewport], strict=True)))
     sign_in(page, live_server.url, admin.email, PASSWORD)
     detail = f"/proposals/{Proposal.objects.get().pk}/"
     for name, path in {**PAGES, "proposal": detail}.items():
