@@ -40,6 +40,13 @@ class Purpose(StrEnum):
         return "Any client" if self is Purpose.FILTER else "Choose a client"
 
 
+def chosen_client(clients: QuerySet[Client], value: object) -> Client | None:
+    """The client of `clients` a picker's value names (an id), if any."""
+    if value is None or not str(value).isdigit():
+        return None
+    return clients.select_related(None).filter(pk=int(str(value))).only("pk", "name").first()
+
+
 def client_option_tags(
     clients: QuerySet[Client], chosen: Client | None, purpose: Purpose = Purpose.FILTER
 ) -> SafeString:
@@ -77,10 +84,8 @@ class ClientPicker(forms.Select):
     ) -> SafeString:
         final_attrs = self.build_attrs(self.attrs, attrs)
         select_id = str(final_attrs.get("id", f"id_{name}"))
-        clients = cast(ModelChoiceIterator, self.choices).queryset.select_related(None)
-        chosen = None
-        if value is not None and str(value).isdigit():
-            chosen = clients.filter(pk=int(str(value))).only("pk", "name").first()
+        clients = cast(ModelChoiceIterator, self.choices).queryset
+        chosen = chosen_client(clients, value)
         offered = clients if self.purpose is Purpose.CHOICE else Client.objects.none()
         options = client_option_tags(offered, chosen, self.purpose)
         # The search box belongs to no form (form="..." names none), so it is never submitted

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from practicelink.clients import selectors as client_selectors
 from practicelink.forms import run_service
 from practicelink.proposals import exports, selectors, services
-from practicelink.proposals.client_picker import Purpose, client_option_tags
+from practicelink.proposals.client_picker import Purpose, chosen_client, client_option_tags
 from practicelink.proposals.filter_bar import filter_fields
 from practicelink.proposals.filters import ProposalFilterSet
 from practicelink.proposals.forms import (
@@ -182,8 +182,7 @@ def client_options(request: MemberRequest) -> HttpResponse:
     clients = client_selectors.client_list(
         practice=request.practice, include_archived=purpose is Purpose.FILTER
     ).select_related(None)
-    chosen_pk = request.GET.get("client", "")
-    chosen = clients.filter(pk=int(chosen_pk)).first() if chosen_pk.isdigit() else None
+    chosen = chosen_client(clients, request.GET.get("client"))
     search = request.GET.get("client_search", "").strip()
     matches = client_selectors.client_filter(clients, q=search)
     return HttpResponse(client_option_tags(matches, chosen, purpose))

@@ -211,6 +211,11 @@ def tenant_taken(*, practice: Practice, tenant_id: str) -> bool:
     return holders.exclude(practice=practice).exists()
 
 
+def tenants_taken(*, practice: Practice, tenants: list[Tenant]) -> set[str]:
+    """The ids of `tenants` another practicelink practice holds (shown, not offered)."""
+    return {t.tenant_id for t in tenants if tenant_taken(practice=practice, tenant_id=t.tenant_id)}
+
+
 def _taken_message(name: str) -> str:
     return (
         f"{name} in XPM is already connected to another practicelink practice, and one XPM "

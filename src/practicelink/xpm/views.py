@@ -50,11 +50,7 @@ def apps(request: MemberRequest) -> HttpResponse:
     context = {
         "connection": connection,
         "tenants": tenants,
-        "taken": {
-            t.tenant_id
-            for t in tenants
-            if oauth.tenant_taken(practice=request.practice, tenant_id=t.tenant_id)
-        },
+        "taken": oauth.tenants_taken(practice=request.practice, tenants=tenants),
         "statuses": ConnectionStatus,
         "form": form,
         "runs": runs,
